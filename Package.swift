@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "PGEventStore",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "PGWire", targets: ["PGWire"]),
+        .library(name: "PGTestServer", targets: ["PGTestServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // libssl/libcrypto from the system (Debian: libssl-dev). Only PGWire's
+        // Auth/OpenSSLCrypto.swift and Transport TLS code import it.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+        .target(
+            name: "PGWire",
+            dependencies: [
+                "COpenSSL",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Starts and stops a private PostgreSQL cluster; used by the tests and,
+        // later, by `pgevents` for its embedded server.
+        .target(
+            name: "PGTestServer",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PGWireTests",
+            dependencies: ["PGWire"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PGWireIntegrationTests",
+            dependencies: ["PGWire", "PGTestServer"],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
