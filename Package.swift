@@ -25,10 +25,13 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
+        // epoll, eventfd and ppoll, which Swift's Glibc module does not expose.
+        .target(name: "CPGSystem"),
         .target(
             name: "PGWire",
             dependencies: [
                 "COpenSSL",
+                "CPGSystem",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -42,6 +45,11 @@ let package = Package(
         .testTarget(
             name: "PGWireTests",
             dependencies: ["PGWire"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PGTestServerTests",
+            dependencies: ["PGTestServer"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -122,7 +122,8 @@ public enum FormatCode: Int16, Sendable, Equatable {
 
 /// The body of a `v` message.
 public struct NegotiateProtocolVersion: Sendable, Equatable {
-    /// The newest minor protocol version the server supports for the requested major version.
+    /// The newest minor protocol version the server supports for the requested major version
+    /// (servers send the whole version code; the decoder keeps its minor part).
     public var newestMinorVersion: Int32
     /// Protocol options (`_pq_.*`) the server did not recognise.
     public var unrecognizedOptions: [String]

@@ -1,0 +1,97 @@
+// Sequential `SELECT 1` round trips on one connection: PGWire's simple query against libpq's,
+// measured with pgbench on the same private server in the same run, rounds interleaved so that
+// noise on this shared machine hits both alike.
+//
+//   swift run -c release RoundTripBench [--queries N] [--rounds R]
+import Foundation
+import PGTestServer
+import PGWire
+
+struct Options {
+    var queries = 20_000
+    var rounds = 3
+    init(arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--queries": queries = Int(iterator.next() ?? "") ?? queries
+            case "--rounds": rounds = Int(iterator.next() ?? "") ?? rounds
+            default: FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8)); exit(2)
+            }
+        }
+    }
+}
+
+struct Measurement {
+    let name: String
+    let microsecondsPerQuery: Double
+    var queriesPerSecond: Double { 1_000_000 / microsecondsPerQuery }
+}
+
+func ours(server: TestServer, host: String, queries: Int) async throws -> Measurement {
+    let configuration = PGConnection.Configuration(host: host, port: server.port, user: server.superuser, database: server.database)
+    let connection = try await PGConnection.connect(configuration)
+    defer { Task { await connection.close() } }
+    for _ in 0..<1000 { _ = try await connection.simpleQuery("SELECT 1") }
+    let clock = ContinuousClock()
+    let elapsed = try await clock.measure {
+        for _ in 0..<queries {
+            let results = try await connection.simpleQuery("SELECT 1")
+            precondition(results[0].rows.count == 1)
+        }
+    }
+    await connection.close()
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    return Measurement(name: "PGWire simpleQuery (\(host.hasPrefix("/") ? "unix" : "tcp"))", microsecondsPerQuery: seconds * 1e6 / Double(queries))
+}
+
+func libpq(server: TestServer, host: String, queries: Int) throws -> Measurement {
+    let script = FileManager.default.temporaryDirectory.appendingPathComponent("select1-\(getpid()).sql")
+    try "SELECT 1;\n".write(to: script, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: script) }
+    let bin = try TestServer.findBinaries()
+    let process = Process()
+    process.executableURL = bin.appendingPathComponent("pgbench")
+    process.arguments = [
+        "-n", "-M", "simple", "-c", "1", "-t", String(queries), "-f", script.path,
+        "-h", host, "-p", String(server.port), "-U", server.superuser, server.database,
+    ]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    // "latency average = 0.035 ms"
+    guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("latency average") }),
+        let value = line.split(separator: " ").dropFirst(3).first.flatMap({ Double($0) })
+    else {
+        throw NSError(domain: "pgbench", code: 1, userInfo: [NSLocalizedDescriptionKey: "unexpected pgbench output:\n\(output)"])
+    }
+    return Measurement(name: "libpq via pgbench (\(host.hasPrefix("/") ? "unix" : "tcp"))", microsecondsPerQuery: value * 1000)
+}
+
+let options = Options(arguments: CommandLine.arguments)
+let server = try TestServer.start()
+defer { try? server.stop() }
+
+var results: [String: [Measurement]] = [:]
+for round in 1...options.rounds {
+    for host in [server.host, server.socketDirectory] {
+        let a = try await ours(server: server, host: host, queries: options.queries)
+        let b = try libpq(server: server, host: host, queries: options.queries)
+        for m in [a, b] {
+            results[m.name, default: []].append(m)
+            print(String(format: "round %d  %-32@ %8.2f µs/query  %9.0f queries/s", round, m.name as NSString, m.microsecondsPerQuery, m.queriesPerSecond))
+        }
+    }
+}
+
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+print("\nmedian of \(options.rounds) rounds, \(options.queries) sequential SELECT 1 each:")
+for transport in ["tcp", "unix"] {
+    let mine = median(results["PGWire simpleQuery (\(transport))"]!.map(\.microsecondsPerQuery))
+    let theirs = median(results["libpq via pgbench (\(transport))"]!.map(\.microsecondsPerQuery))
+    print(String(format: "%@: PGWire %.2f µs, libpq %.2f µs, throughput ratio PGWire/libpq = %.2fx", transport, mine, theirs, theirs / mine))
+    print("{\"bench\":\"select1_roundtrip\",\"transport\":\"\(transport)\",\"queries\":\(options.queries),\"pgwire_us\":\(String(format: "%.2f", mine)),\"libpq_us\":\(String(format: "%.2f", theirs)),\"ratio\":\(String(format: "%.3f", theirs / mine))}")
+}

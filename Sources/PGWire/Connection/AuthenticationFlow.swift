@@ -1,0 +1,122 @@
+/// Decides what to answer to each authentication request of the startup phase.
+///
+/// Pure: no I/O, so every path (including hostile servers) is unit-tested directly. It also
+/// refuses an AuthenticationOk that arrives before a started SCRAM exchange proved the server
+/// knows the password, which would otherwise let a fake server skip mutual authentication.
+struct AuthenticationFlow {
+    enum Response: Equatable {
+        case password(String)
+        case saslInitialResponse(mechanism: String, data: [UInt8])
+        case saslResponse([UInt8])
+    }
+
+    private enum State {
+        case waiting
+        case scramStarted(SCRAMSHA256Client)
+        case scramContinued(SCRAMSHA256Client)
+        case scramVerified
+        case done
+    }
+
+    private let user: String
+    private let password: String?
+    private let scramNonce: String?
+    private var state = State.waiting
+
+    /// `scramNonce` is for tests only; by default a random nonce is drawn.
+    init(user: String, password: String?, scramNonce: String? = nil) {
+        self.user = user
+        self.password = password
+        self.scramNonce = scramNonce
+    }
+
+    /// The method the server chose, once it asked (``AuthenticationMethod/trust`` until then).
+    private(set) var method = AuthenticationMethod.trust
+
+    /// True once the server said AuthenticationOk.
+    var isAuthenticated: Bool {
+        if case .done = state { return true }
+        return false
+    }
+
+    /// What to send for `request`, or nil when nothing is to be sent.
+    mutating func respond(to request: AuthenticationRequest) throws -> Response? {
+        switch (request, state) {
+        case (.ok, .waiting), (.ok, .scramVerified):
+            state = .done
+            return nil
+        case (.ok, _):
+            throw PGError(.authentication, "server sent AuthenticationOk before completing SCRAM authentication")
+        case (.cleartextPassword, .waiting):
+            method = .cleartextPassword
+            return .password(try requirePassword("password"))
+        case (.md5Password(let salt), .waiting):
+            method = .md5
+            let password = try requirePassword("md5")
+            return .password(try MD5Password.hash(user: user, password: password, salt: [salt.0, salt.1, salt.2, salt.3]))
+        case (.sasl(let mechanisms), .waiting):
+            guard mechanisms.contains(SCRAMSHA256Client.mechanism) else {
+                throw PGError(
+                    .unsupportedAuthentication,
+                    "server offers SASL mechanisms \(mechanisms.joined(separator: ", ")), none of which is supported (SCRAM-SHA-256)")
+            }
+            method = .scramSHA256
+            var client = try SCRAMSHA256Client(password: try requirePassword("SCRAM-SHA-256"), clientNonce: scramNonce)
+            let first = client.clientFirstMessage()
+            state = .scramStarted(client)
+            return .saslInitialResponse(mechanism: SCRAMSHA256Client.mechanism, data: first)
+        case (.saslContinue(let data), .scramStarted(var client)):
+            let final = try client.receiveServerFirst(data)
+            state = .scramContinued(client)
+            return .saslResponse(final)
+        case (.saslFinal(let data), .scramContinued(var client)):
+            try client.receiveServerFinal(data)
+            state = .scramVerified
+            return nil
+        case (.kerberosV5, _):
+            throw PGError(.unsupportedAuthentication, "server requested Kerberos V5 authentication, which is not supported")
+        case (.gss, _), (.gssContinue, _):
+            throw PGError(.unsupportedAuthentication, "server requested GSSAPI authentication, which is not supported")
+        case (.sspi, _):
+            throw PGError(.unsupportedAuthentication, "server requested SSPI authentication, which is not supported")
+        default:
+            throw PGError(.protocolViolation, "unexpected authentication request \(Self.name(of: request)) at this point of the exchange")
+        }
+    }
+
+    private func requirePassword(_ method: String) throws -> String {
+        guard let password else {
+            throw PGError(
+                .passwordRequired,
+                "server requested \(method) authentication for user \"\(user)\", but no password was provided")
+        }
+        return password
+    }
+
+    private static func name(of request: AuthenticationRequest) -> String {
+        switch request {
+        case .ok: return "AuthenticationOk"
+        case .kerberosV5: return "AuthenticationKerberosV5"
+        case .cleartextPassword: return "AuthenticationCleartextPassword"
+        case .md5Password: return "AuthenticationMD5Password"
+        case .gss: return "AuthenticationGSS"
+        case .gssContinue: return "AuthenticationGSSContinue"
+        case .sspi: return "AuthenticationSSPI"
+        case .sasl: return "AuthenticationSASL"
+        case .saslContinue: return "AuthenticationSASLContinue"
+        case .saslFinal: return "AuthenticationSASLFinal"
+        }
+    }
+}
+
+/// How the connection authenticated, as chosen by the server's pg_hba.conf.
+public enum AuthenticationMethod: String, Sendable, Equatable {
+    /// No password was asked for (trust, peer, ident).
+    case trust
+    /// The password was sent in clear text (method `password`).
+    case cleartextPassword = "password"
+    /// The md5 challenge-response.
+    case md5
+    /// SCRAM-SHA-256 with mutual authentication.
+    case scramSHA256 = "scram-sha-256"
+}

@@ -1,0 +1,31 @@
+/// The parts of a connection that do I/O: its socket, the incoming message decoder and the
+/// outgoing message encoder.
+///
+/// Not thread-safe on purpose: a ``PGConnection`` touches it only while holding its exchange
+/// lock, so exactly one task at a time reads and writes, on that task's own thread.
+final class ConnectionIO {
+    let socket: Socket
+    var decoder: BackendMessageDecoder
+    var encoder = FrontendMessageEncoder()
+    let readSpin: Duration
+
+    init(socket: Socket, limits: BackendMessageDecoder.Limits, readSpin: Duration) {
+        self.socket = socket
+        self.decoder = BackendMessageDecoder(limits: limits)
+        self.readSpin = readSpin
+    }
+
+    /// Sends everything encoded so far and empties the encoder.
+    func flush() async throws {
+        defer { encoder.reset() }
+        try await socket.write(encoder.buffer)
+    }
+
+    /// The next message from the server, reading from the socket as needed.
+    func receive() async throws -> BackendMessage {
+        while true {
+            if let message = try decoder.next() { return message }
+            _ = try await socket.read(into: &decoder, spin: readSpin)
+        }
+    }
+}

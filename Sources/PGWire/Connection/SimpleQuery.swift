@@ -1,0 +1,111 @@
+import Logging
+import Synchronization
+
+/// The result of one statement run through the simple query protocol.
+public struct SimpleQueryResult: Sendable, Equatable {
+    /// The columns, empty for statements that return no rows.
+    public var columns: [ColumnDescription]
+    /// The rows, in text format: read them with ``DataRow/text(at:)``.
+    public var rows: [DataRow]
+    /// The command tag, for example `SELECT 2`, `INSERT 0 1` or `CREATE TABLE`; empty for an
+    /// empty statement.
+    public var commandTag: String
+
+    public init(columns: [ColumnDescription], rows: [DataRow], commandTag: String) {
+        self.columns = columns
+        self.rows = rows
+        self.commandTag = commandTag
+    }
+
+    /// The row count at the end of the command tag (`INSERT 0 5` → 5, `SELECT 2` → 2), if any.
+    public var affectedRows: Int? {
+        guard let last = commandTag.split(separator: " ").last, commandTag.contains(" ") else { return nil }
+        return Int(last)
+    }
+
+    /// The index of the column named `name`, if any.
+    public func columnIndex(_ name: String) -> Int? {
+        columns.firstIndex { $0.name == name }
+    }
+}
+
+extension PGConnection {
+    /// Runs `sql` through the simple query protocol: one or several statements separated by
+    /// semicolons, results in text format, one ``SimpleQueryResult`` per statement.
+    ///
+    /// Use it for scripts and migrations; queries with parameters belong in the extended
+    /// protocol. When a statement fails, the server skips the rest of the string and this
+    /// throws the server's error (``PGError/Code/server``); the connection stays usable.
+    public func simpleQuery(_ sql: String) async throws -> [SimpleQueryResult] {
+        try await exchange { io in
+            try io.encoder.query(sql)
+            try await io.flush()
+            var results: [SimpleQueryResult] = []
+            var columns: [ColumnDescription] = []
+            var rows: [DataRow] = []
+            var failure: PGError?
+            while true {
+                let message = try await receive(io)
+                switch message {
+                case .rowDescription(let description):
+                    columns = description
+                    rows = []
+                case .dataRow(let row):
+                    rows.append(row)
+                case .commandComplete(let tag):
+                    results.append(SimpleQueryResult(columns: columns, rows: rows, commandTag: tag))
+                    columns = []
+                    rows = []
+                case .emptyQueryResponse:
+                    results.append(SimpleQueryResult(columns: [], rows: [], commandTag: ""))
+                case .errorResponse(let fields):
+                    failure = PGError.server(fields)
+                case .copyInResponse:
+                    // A script may contain COPY ... FROM STDIN; there is no data to give here.
+                    try io.encoder.copyFail("COPY FROM STDIN is not supported by simpleQuery; use the COPY API")
+                    try await io.flush()
+                case .copyOutResponse, .copyData, .copyDone:
+                    continue  // COPY TO STDOUT data is skipped; its CommandComplete still arrives.
+                case .readyForQuery(let status):
+                    ready(status)
+                    if let failure { throw failure }
+                    return results
+                default:
+                    throw PGError(.protocolViolation, "unexpected message in a simple query: \(message.kindName)")
+                }
+            }
+        }
+    }
+}
+
+extension BackendMessage {
+    /// The message's protocol name, for error messages.
+    var kindName: String {
+        switch self {
+        case .authentication: return "Authentication"
+        case .backendKeyData: return "BackendKeyData"
+        case .bindComplete: return "BindComplete"
+        case .closeComplete: return "CloseComplete"
+        case .commandComplete: return "CommandComplete"
+        case .copyData: return "CopyData"
+        case .copyDone: return "CopyDone"
+        case .copyInResponse: return "CopyInResponse"
+        case .copyOutResponse: return "CopyOutResponse"
+        case .copyBothResponse: return "CopyBothResponse"
+        case .dataRow: return "DataRow"
+        case .emptyQueryResponse: return "EmptyQueryResponse"
+        case .errorResponse: return "ErrorResponse"
+        case .functionCallResponse: return "FunctionCallResponse"
+        case .negotiateProtocolVersion: return "NegotiateProtocolVersion"
+        case .noData: return "NoData"
+        case .noticeResponse: return "NoticeResponse"
+        case .notificationResponse: return "NotificationResponse"
+        case .parameterDescription: return "ParameterDescription"
+        case .parameterStatus: return "ParameterStatus"
+        case .parseComplete: return "ParseComplete"
+        case .portalSuspended: return "PortalSuspended"
+        case .readyForQuery: return "ReadyForQuery"
+        case .rowDescription: return "RowDescription"
+        }
+    }
+}

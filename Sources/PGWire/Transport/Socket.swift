@@ -1,0 +1,181 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Dispatch
+
+/// A connected, non-blocking stream socket (TCP or Unix domain) owned by one connection.
+///
+/// Reads and writes run on the calling task's thread. When the socket is not ready, a read first
+/// waits a short, bounded time in `ppoll` (an answer over loopback arrives within tens of
+/// microseconds, and suspending would cost more than that) and then suspends the task on the
+/// ``Poller`` so that slow queries hold no thread.
+final class Socket {
+    let fd: Int32
+    let endpoint: Endpoint
+    private(set) var isClosed = false
+
+    private init(fd: Int32, endpoint: Endpoint) {
+        self.fd = fd
+        self.endpoint = endpoint
+    }
+
+    deinit {
+        if !isClosed { Sys.close(fd) }
+    }
+
+    /// Connects to `endpoint`, trying every resolved address in order, each within `timeout`.
+    static func connect(to endpoint: Endpoint, timeout: Duration?) async throws -> Socket {
+        let addresses: [ResolvedAddress]
+        switch endpoint {
+        case .unixSocket(let path):
+            guard let address = ResolvedAddress.unix(path: path) else {
+                throw PGError(.invalidConfiguration, "Unix socket path is too long or contains NUL: \(path)")
+            }
+            addresses = [address]
+        case .tcp(let host, let port):
+            addresses = try await resolve(host: host, port: port)
+        }
+        var lastError = PGError(.connectionFailed, "no address to connect to for \(endpoint)")
+        for address in addresses {
+            do {
+                return try await connect(to: address, endpoint: endpoint, timeout: timeout)
+            } catch let error as PGError {
+                lastError = error
+            }
+        }
+        throw lastError
+    }
+
+    private static func resolve(host: String, port: Int) async throws -> [ResolvedAddress] {
+        guard (0...65535).contains(port) else {
+            throw PGError(.invalidConfiguration, "port \(port) is out of range")
+        }
+        // Numeric addresses resolve instantly, inline. Names may wait on DNS for seconds, so
+        // they are resolved on a Dispatch thread, never on the cooperative pool.
+        if case .success(let addresses) = Sys.resolve(host: host, port: port, numericOnly: true) {
+            return addresses
+        }
+        let result = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: Sys.resolve(host: host, port: port, numericOnly: false))
+            }
+        }
+        switch result {
+        case .success(let addresses) where !addresses.isEmpty:
+            return addresses
+        case .success:
+            throw PGError(.connectionFailed, "could not resolve host \"\(host)\": no addresses")
+        case .failure(let failure):
+            throw PGError(.connectionFailed, "could not translate host name \"\(host)\" to address: \(failure.call)")
+        }
+    }
+
+    private static func connect(to address: ResolvedAddress, endpoint: Endpoint, timeout: Duration?) async throws -> Socket {
+        let fd: Int32
+        do {
+            fd = try Sys.socket(domain: address.family, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
+        } catch {
+            throw PGError(.connectionFailed, "could not create socket for \(address): \(error)", errno: error.errno)
+        }
+        let socket = Socket(fd: fd, endpoint: endpoint)
+        do {
+            let connected = try address.storage.withUnsafeBytes { raw in
+                try Sys.connect(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+            }
+            if !connected {
+                let deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
+                do {
+                    try await Poller.shared.wait(fd: fd, writable: true, deadline: deadline, cancellable: true)
+                } catch is Poller.DeadlineExceeded {
+                    throw PGError(.timeout, "connection to \(address) timed out after \(timeout!)")
+                } catch is CancellationError {
+                    throw PGError(.cancelled, "connecting to \(address) was cancelled")
+                }
+                let pending = try Sys.socketError(fd)
+                if pending != 0 { throw Sys.Failure(call: "connect", errno: pending) }
+            }
+            if address.family != AF_UNIX {
+                try Sys.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
+                try Sys.setOption(fd, level: SOL_SOCKET, name: SO_KEEPALIVE, value: 1)
+            }
+            return socket
+        } catch let failure as Sys.Failure {
+            socket.close()
+            let refused = failure.errno == ECONNREFUSED || failure.errno == ENOENT
+            let what = address.family == AF_UNIX ? "socket \"\(address)\"" : "server at \(address)"
+            throw PGError(
+                refused ? .connectionRefused : .connectionFailed,
+                "could not connect to \(what): \(Sys.describe(failure.errno))", errno: failure.errno)
+        } catch {
+            socket.close()
+            throw error
+        }
+    }
+
+    /// Reads what is available into `decoder`, waiting if nothing is. Returns the byte count (> 0).
+    /// Throws ``PGError/Code/serverClosedConnection`` at end of stream.
+    func read(into decoder: inout BackendMessageDecoder, spin: Duration) async throws -> Int {
+        guard !isClosed else { throw PGError(.closed, "the connection is closed") }
+        var spun = false
+        while true {
+            var outcome = Sys.IOResult.wouldBlock
+            var failure: Sys.Failure?
+            _ = decoder.writeIntoTail(minimumCapacity: 16 * 1024) { buffer in
+                do throws(Sys.Failure) {
+                    outcome = try Sys.read(fd, into: buffer)
+                } catch {
+                    failure = error
+                }
+                if case .done(let count) = outcome { return count }
+                return 0
+            }
+            if let failure {
+                throw PGError(.serverClosedConnection, "could not receive data from server: \(Sys.describe(failure.errno))", errno: failure.errno)
+            }
+            switch outcome {
+            case .done(0):
+                throw PGError(.serverClosedConnection, "server closed the connection unexpectedly")
+            case .done(let count):
+                return count
+            case .wouldBlock:
+                if !spun && spin > .zero {
+                    spun = true
+                    _ = try? Sys.poll(fd, events: Int16(POLLIN), timeout: spin)
+                } else {
+                    try await Poller.shared.wait(fd: fd, writable: false, deadline: nil, cancellable: false)
+                }
+            }
+        }
+    }
+
+    /// Writes all of `bytes`, waiting for buffer space when the kernel's send buffer is full.
+    func write(_ bytes: [UInt8]) async throws {
+        guard !isClosed else { throw PGError(.closed, "the connection is closed") }
+        var offset = 0
+        while offset < bytes.count {
+            let result: Sys.IOResult
+            do {
+                result = try bytes.withUnsafeBytes { raw in
+                    try Sys.write(fd, UnsafeRawBufferPointer(rebasing: raw[offset...]))
+                }
+            } catch let failure as Sys.Failure {
+                throw PGError(.serverClosedConnection, "could not send data to server: \(Sys.describe(failure.errno))", errno: failure.errno)
+            }
+            switch result {
+            case .done(let count):
+                offset += count
+            case .wouldBlock:
+                try await Poller.shared.wait(fd: fd, writable: true, deadline: nil, cancellable: false)
+            }
+        }
+    }
+
+    /// Closes the descriptor; harmless when already closed.
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        Sys.close(fd)
+    }
+}
