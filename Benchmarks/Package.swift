@@ -7,7 +7,7 @@ let package = Package(
     name: "PGEventStoreBenchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: ".."),
+        .package(name: "PGEventStore", path: ".."),
     ],
     targets: [
         .executableTarget(

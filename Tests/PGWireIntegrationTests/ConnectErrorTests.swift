@@ -86,3 +86,42 @@ extension Integration {
         }
     }
 }
+
+extension Integration.ConnectErrorTests {
+    @Test func connectTimeoutWhenTheListenQueueIsFull() async throws {
+        // A listener that never accepts, with its queue filled: Linux then drops further SYNs,
+        // so a new connect stays in progress, and only the connect timeout ends it.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                _ = bind(listener, raw, length)
+                _ = getsockname(listener, raw, &length)
+            }
+        }
+        #expect(listen(listener, 0) == 0)
+        var fillers: [Int32] = []
+        defer { fillers.forEach { _ = close($0) } }
+        for _ in 0..<4 {
+            let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                    _ = connect(filler, raw, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            fillers.append(filler)
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let configuration = PGConnection.Configuration(host: "127.0.0.1", port: port, user: "x", connectTimeout: .milliseconds(300))
+        let started = ContinuousClock.now
+        let error = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
+        let elapsed = ContinuousClock.now - started
+        #expect(error?.code == .timeout)
+        #expect(error?.message.contains("timed out") == true)
+        #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(3))
+    }
+}

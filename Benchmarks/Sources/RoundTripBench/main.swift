@@ -9,7 +9,7 @@ import PGWire
 
 struct Options {
     var queries = 20_000
-    var rounds = 3
+    var rounds = 5
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
         while let argument = iterator.next() {
@@ -25,7 +25,17 @@ struct Options {
 struct Measurement {
     let name: String
     let microsecondsPerQuery: Double
+    /// Client CPU time (user + system) per query.
+    let cpuMicrosecondsPerQuery: Double
     var queriesPerSecond: Double { 1_000_000 / microsecondsPerQuery }
+}
+
+/// User + system CPU seconds of this process (`RUSAGE_SELF`) or of its reaped children.
+func cpuSeconds(_ who: __rusage_who) -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(who.rawValue), &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 func ours(server: TestServer, host: String, queries: Int) async throws -> Measurement {
@@ -34,15 +44,17 @@ func ours(server: TestServer, host: String, queries: Int) async throws -> Measur
     defer { Task { await connection.close() } }
     for _ in 0..<1000 { _ = try await connection.simpleQuery("SELECT 1") }
     let clock = ContinuousClock()
+    let cpuBefore = cpuSeconds(RUSAGE_SELF)
     let elapsed = try await clock.measure {
         for _ in 0..<queries {
             let results = try await connection.simpleQuery("SELECT 1")
             precondition(results[0].rows.count == 1)
         }
     }
+    let cpu = cpuSeconds(RUSAGE_SELF) - cpuBefore
     await connection.close()
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    return Measurement(name: "PGWire simpleQuery (\(host.hasPrefix("/") ? "unix" : "tcp"))", microsecondsPerQuery: seconds * 1e6 / Double(queries))
+    return Measurement(name: "PGWire simpleQuery (\(host.hasPrefix("/") ? "unix" : "tcp"))", microsecondsPerQuery: seconds * 1e6 / Double(queries), cpuMicrosecondsPerQuery: cpu * 1e6 / Double(queries))
 }
 
 func libpq(server: TestServer, host: String, queries: Int) throws -> Measurement {
@@ -59,16 +71,20 @@ func libpq(server: TestServer, host: String, queries: Int) throws -> Measurement
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
+    let cpuBefore = cpuSeconds(RUSAGE_CHILDREN)
     try process.run()
     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    // "latency average = 0.035 ms"
-    guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("latency average") }),
-        let value = line.split(separator: " ").dropFirst(3).first.flatMap({ Double($0) })
+    // pgbench's CPU includes its connection set-up, a few hundred microseconds in all.
+    let cpu = cpuSeconds(RUSAGE_CHILDREN) - cpuBefore
+    // "tps = 52345.123456 (without initial connection time)": finer than "latency average",
+    // which pgbench prints in whole microseconds.
+    guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
+        let tps = line.split(separator: " ").dropFirst(2).first.flatMap({ Double($0) })
     else {
         throw NSError(domain: "pgbench", code: 1, userInfo: [NSLocalizedDescriptionKey: "unexpected pgbench output:\n\(output)"])
     }
-    return Measurement(name: "libpq via pgbench (\(host.hasPrefix("/") ? "unix" : "tcp"))", microsecondsPerQuery: value * 1000)
+    return Measurement(name: "libpq via pgbench (\(host.hasPrefix("/") ? "unix" : "tcp"))", microsecondsPerQuery: 1_000_000 / tps, cpuMicrosecondsPerQuery: cpu * 1e6 / Double(queries))
 }
 
 let options = Options(arguments: CommandLine.arguments)
@@ -82,7 +98,7 @@ for round in 1...options.rounds {
         let b = try libpq(server: server, host: host, queries: options.queries)
         for m in [a, b] {
             results[m.name, default: []].append(m)
-            print(String(format: "round %d  %-32@ %8.2f µs/query  %9.0f queries/s", round, m.name as NSString, m.microsecondsPerQuery, m.queriesPerSecond))
+            print(String(format: "round %d  %-32@ %8.2f µs/query  %9.0f queries/s  client CPU %6.2f µs/query", round, m.name as NSString, m.microsecondsPerQuery, m.queriesPerSecond, m.cpuMicrosecondsPerQuery))
         }
     }
 }
@@ -92,6 +108,8 @@ print("\nmedian of \(options.rounds) rounds, \(options.queries) sequential SELEC
 for transport in ["tcp", "unix"] {
     let mine = median(results["PGWire simpleQuery (\(transport))"]!.map(\.microsecondsPerQuery))
     let theirs = median(results["libpq via pgbench (\(transport))"]!.map(\.microsecondsPerQuery))
-    print(String(format: "%@: PGWire %.2f µs, libpq %.2f µs, throughput ratio PGWire/libpq = %.2fx", transport, mine, theirs, theirs / mine))
+    let myCPU = median(results["PGWire simpleQuery (\(transport))"]!.map(\.cpuMicrosecondsPerQuery))
+    let theirCPU = median(results["libpq via pgbench (\(transport))"]!.map(\.cpuMicrosecondsPerQuery))
+    print(String(format: "%@: PGWire %.2f µs, libpq %.2f µs, throughput ratio PGWire/libpq = %.2fx; client CPU PGWire %.2f µs, libpq %.2f µs", transport as NSString, mine, theirs, theirs / mine, myCPU, theirCPU))
     print("{\"bench\":\"select1_roundtrip\",\"transport\":\"\(transport)\",\"queries\":\(options.queries),\"pgwire_us\":\(String(format: "%.2f", mine)),\"libpq_us\":\(String(format: "%.2f", theirs)),\"ratio\":\(String(format: "%.3f", theirs / mine))}")
 }
