@@ -1,3 +1,4 @@
+import Foundation
 import PGTestServer
 import PGWire
 import Testing
@@ -63,6 +64,36 @@ extension Integration {
             configuration.database = "no_such_database"
             let error = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
             #expect(error?.sqlState == SQLState.invalidCatalogName)
+        }
+
+        @Test func gssapiRequestIsNamedInTheError() async throws {
+            // The server is built with GSSAPI; a pg_hba rule for a dedicated role makes it send
+            // AuthenticationGSS, which PGWire does not implement.
+            let server = try Integration.requireServer()
+            try server.psql("DO $$ BEGIN CREATE ROLE pgw_gss LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+            let hbaPath = server.dataDirectory + "/pg_hba.conf"
+            let original = try String(contentsOfFile: hbaPath, encoding: .utf8)
+            if !original.contains("pgw_gss") {
+                try ("host all pgw_gss 127.0.0.1/32 gss\n" + original).write(toFile: hbaPath, atomically: false, encoding: .utf8)
+                try server.psql("SELECT pg_reload_conf()")
+            }
+            var configuration = try Integration.configuration()
+            configuration.user = "pgw_gss"
+            configuration.password = "unused"
+            var lastError: PGError?
+            // pg_reload_conf() signals the postmaster; new connections see the rule shortly after.
+            for _ in 0..<50 {
+                do {
+                    let connection = try await PGConnection.connect(configuration)
+                    await connection.close()
+                } catch let error as PGError {
+                    lastError = error
+                    if error.code == .unsupportedAuthentication { break }
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(lastError?.code == .unsupportedAuthentication)
+            #expect(lastError?.message.contains("GSSAPI") == true)
         }
     }
 }
