@@ -1,11 +1,80 @@
 /// How to reach and log in to a PostgreSQL server.
+///
+/// Build one in code, or parse a libpq connection string or URI with
+/// ``init(connectionString:environment:)``.
 extension PGConnection {
     public struct Configuration: Sendable, CustomStringConvertible {
-        /// A host name, a numeric IPv4/IPv6 address, or (beginning with `/`) the directory of the
-        /// server's Unix domain socket, as in libpq.
-        public var host: String
-        /// The TCP port, or the number in the socket file name `.s.PGSQL.<port>`.
-        public var port: Int
+        /// One server to try: a host name, numeric IPv4/IPv6 address or (beginning with `/`) a
+        /// Unix socket directory, and a port.
+        public struct Server: Sendable, Hashable, CustomStringConvertible {
+            public var host: String
+            public var port: Int
+            /// libpq's `hostaddr`: a numeric address to connect to instead of resolving ``host``
+            /// (``host`` is still used for TLS host name checks and `.pgpass` lookups).
+            public var hostAddress: String?
+            /// A password for this server only, overriding ``Configuration/password`` (set from a
+            /// `.pgpass` file whose lines differ per host). Never shown in descriptions.
+            public var password: String?
+
+            public init(host: String, port: Int = 5432, hostAddress: String? = nil, password: String? = nil) {
+                self.host = host
+                self.port = port
+                self.hostAddress = hostAddress
+                self.password = password
+            }
+
+            /// Where to connect: ``hostAddress`` if set, else ``host``.
+            public var endpoint: Endpoint { Endpoint(host: hostAddress ?? host, port: port) }
+            public var description: String { endpoint.description }
+        }
+
+        /// libpq's `target_session_attrs`: which kind of server among ``servers`` is acceptable.
+        public enum TargetSessionAttributes: String, Sendable, CaseIterable {
+            case any
+            case readWrite = "read-write"
+            case readOnly = "read-only"
+            case primary
+            case standby
+            case preferStandby = "prefer-standby"
+        }
+
+        /// libpq's `sslmode`. Stored now; TLS itself arrives with its own issue.
+        public enum TLSMode: String, Sendable, CaseIterable {
+            case disable, allow, prefer, require
+            case verifyCA = "verify-ca"
+            case verifyFull = "verify-full"
+        }
+
+        /// TLS settings (libpq's `ssl*` keys).
+        public struct TLS: Sendable, Equatable {
+            public var mode: TLSMode
+            /// `sslrootcert`: trusted CA certificates (PEM file path).
+            public var rootCertificatePath: String?
+            /// `sslcert`: client certificate (PEM file path).
+            public var certificatePath: String?
+            /// `sslkey`: client private key (PEM file path).
+            public var keyPath: String?
+            /// `sslcrl`: certificate revocation list (PEM file path).
+            public var revocationListPath: String?
+            /// `sslsni`: send the host name in the TLS handshake (default on).
+            public var serverNameIndication: Bool
+
+            public init(
+                mode: TLSMode = .prefer, rootCertificatePath: String? = nil, certificatePath: String? = nil,
+                keyPath: String? = nil, revocationListPath: String? = nil, serverNameIndication: Bool = true
+            ) {
+                self.mode = mode
+                self.rootCertificatePath = rootCertificatePath
+                self.certificatePath = certificatePath
+                self.keyPath = keyPath
+                self.revocationListPath = revocationListPath
+                self.serverNameIndication = serverNameIndication
+            }
+        }
+
+        /// The servers to try, in order, until one accepts the connection and matches
+        /// ``targetSessionAttributes`` (libpq's comma-separated `host` and `port`).
+        public var servers: [Server]
         /// The database role to log in as.
         public var user: String
         /// The password, used only if the server asks for one. Never logged or shown in errors.
@@ -15,11 +84,20 @@ extension PGConnection {
         /// Shown in `pg_stat_activity.application_name`.
         public var applicationName: String?
         /// Further run-time parameters sent in the startup packet (for example `search_path`,
-        /// `statement_timeout`, `TimeZone`). `client_encoding` is always UTF8.
+        /// `TimeZone`). `client_encoding` is always UTF8.
         public var runtimeParameters: [String: String]
+        /// libpq's `options`: command-line options for the server (`-c geqo=off -c work_mem=64MB`).
+        public var options: String?
+        /// The server's `statement_timeout` for this session, sent at startup; `nil` keeps the
+        /// server's default. A statement running longer fails with SQLSTATE 57014.
+        public var statementTimeout: Duration?
         /// The time allowed to establish the TCP or Unix socket connection, per address tried.
         /// `nil` waits as long as the operating system does.
         public var connectTimeout: Duration?
+        /// Which kind of server is acceptable when several are listed.
+        public var targetSessionAttributes: TargetSessionAttributes
+        /// TLS settings.
+        public var tls: TLS
         /// How long a read waits on the calling thread (in `ppoll`) for an answer that is on its
         /// way before the task suspends and frees the thread. Loopback answers arrive within tens
         /// of microseconds; suspending and resuming costs 15 to 30 µs. Zero always suspends.
@@ -39,24 +117,43 @@ extension PGConnection {
             readSpin: Duration = .microseconds(500),
             messageLimits: BackendMessageDecoder.Limits = .init()
         ) {
-            self.host = host
-            self.port = port
+            self.servers = [Server(host: host, port: port)]
             self.user = user
             self.password = password
             self.database = database
             self.applicationName = applicationName
             self.runtimeParameters = runtimeParameters
+            self.options = nil
+            self.statementTimeout = nil
             self.connectTimeout = connectTimeout
+            self.targetSessionAttributes = .any
+            self.tls = TLS(mode: .disable)
             self.readSpin = readSpin
             self.messageLimits = messageLimits
         }
 
-        /// The endpoint derived from ``host`` and ``port``.
-        public var endpoint: Endpoint { Endpoint(host: host, port: port) }
+        /// The first server's host. Setting it replaces the first server's host.
+        public var host: String {
+            get { servers.first?.host ?? "localhost" }
+            set {
+                if servers.isEmpty { servers = [Server(host: newValue)] } else { servers[0].host = newValue }
+            }
+        }
+
+        /// The first server's port. Setting it replaces the first server's port.
+        public var port: Int {
+            get { servers.first?.port ?? 5432 }
+            set {
+                if servers.isEmpty { servers = [Server(host: "localhost", port: newValue)] } else { servers[0].port = newValue }
+            }
+        }
+
+        /// The first server's endpoint.
+        public var endpoint: Endpoint { servers.first?.endpoint ?? Endpoint(host: "localhost", port: 5432) }
 
         /// Describes the target without the password.
         public var description: String {
-            "user=\(user) database=\(database ?? user) at \(endpoint)"
+            "user=\(user) database=\(database ?? user) at \(servers.map(\.description).joined(separator: ","))"
                 + (password == nil ? "" : " password=********")
         }
 
@@ -64,8 +161,14 @@ extension PGConnection {
         var startupParameters: [(String, String)] {
             var parameters: [(String, String)] = [("client_encoding", "UTF8")]
             if let applicationName { parameters.append(("application_name", applicationName)) }
+            if let options { parameters.append(("options", options)) }
+            if let statementTimeout {
+                let (seconds, attoseconds) = statementTimeout.components
+                let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+                parameters.append(("statement_timeout", String(max(milliseconds, 1))))
+            }
             for (name, value) in runtimeParameters.sorted(by: { $0.key < $1.key })
-            where name != "client_encoding" {
+            where name != "client_encoding" && !(name == "statement_timeout" && statementTimeout != nil) {
                 parameters.append((name, value))
             }
             return parameters

@@ -24,6 +24,10 @@ public final class PGConnection: @unchecked Sendable {
         var protocolNegotiation: NegotiateProtocolVersion?
         var authenticationMethod = AuthenticationMethod.trust
         var closed = false
+        /// Numbers the named prepared statements of this session.
+        var statementCounter = 0
+        /// True while an exchange runs (a CancelRequest then has something to cancel).
+        var busy = false
     }
 
     /// The settings this connection was opened with.
@@ -35,8 +39,15 @@ public final class PGConnection: @unchecked Sendable {
     /// Touched only while `exchangeLock` is held (see ``ConnectionIO``).
     let io: ConnectionIO
 
-    private init(configuration: Configuration, socket: Socket, logger: Logger, noticeHandler: NoticeHandler?) {
+    /// The server of ``Configuration/servers`` this connection reached.
+    public let server: Configuration.Server
+
+    private init(
+        configuration: Configuration, server: Configuration.Server, socket: Socket, logger: Logger,
+        noticeHandler: NoticeHandler?
+    ) {
         self.configuration = configuration
+        self.server = server
         self.logger = logger
         self.io = ConnectionIO(socket: socket, limits: configuration.messageLimits, readSpin: configuration.readSpin)
         self.noticeHandler = noticeHandler ?? { [logger] notice in
@@ -49,6 +60,11 @@ public final class PGConnection: @unchecked Sendable {
     /// Opens a connection: connects the socket, sends the startup message, authenticates
     /// (trust, cleartext, MD5 or SCRAM-SHA-256) and waits until the server is ready for queries.
     ///
+    /// With several ``Configuration/servers``, they are tried in order, as libpq does: a server
+    /// that cannot be reached, or whose session does not match
+    /// ``Configuration/targetSessionAttributes``, is skipped; an authentication failure ends the
+    /// attempt at once.
+    ///
     /// - Parameters:
     ///   - configuration: where to connect and as whom.
     ///   - logger: receives debug and trace logs; PGWire never bootstraps logging.
@@ -59,15 +75,63 @@ public final class PGConnection: @unchecked Sendable {
         logger: Logger = Logger(label: "PGWire"),
         noticeHandler: NoticeHandler? = nil
     ) async throws -> PGConnection {
-        let socket = try await Socket.connect(to: configuration.endpoint, timeout: configuration.connectTimeout)
-        let connection = PGConnection(configuration: configuration, socket: socket, logger: logger, noticeHandler: noticeHandler)
+        guard !configuration.servers.isEmpty else {
+            throw PGError(.invalidConfiguration, "no server to connect to")
+        }
+        // TLS is not implemented yet: modes that allow plaintext connect in plaintext; modes
+        // that demand TLS must fail rather than silently send data in the clear.
+        if [.require, .verifyCA, .verifyFull].contains(configuration.tls.mode) {
+            throw PGError(
+                .tlsFailed, "sslmode=\(configuration.tls.mode.rawValue) requires TLS, which this version of PGWire does not support yet")
+        }
+        let attributes = configuration.targetSessionAttributes
+        // prefer-standby: a first pass accepts only standbys, a second pass anything.
+        let passes: [Configuration.TargetSessionAttributes] =
+            attributes == .preferStandby ? [.standby, .any] : [attributes]
+        var failures: [PGError] = []
+        for wanted in passes {
+            for server in configuration.servers {
+                let connection: PGConnection
+                do {
+                    connection = try await connect(to: server, configuration, logger: logger, noticeHandler: noticeHandler)
+                } catch let error as PGError {
+                    if configuration.servers.count == 1 { throw error }
+                    // libpq tries the next host when one cannot be reached, but not after the
+                    // server rejected us: the next would most likely reject us too.
+                    if ![.connectionRefused, .connectionFailed, .timeout, .serverClosedConnection, .tlsFailed].contains(error.code) {
+                        throw error
+                    }
+                    failures.append(error)
+                    continue
+                }
+                do {
+                    if try await connection.matches(wanted) { return connection }
+                } catch {
+                    await connection.close()
+                    throw error
+                }
+                await connection.close()
+                failures.append(PGError(.connectionFailed, "server at \(server) is not \(wanted.rawValue)"))
+            }
+        }
+        if failures.count == 1, let only = failures.first { throw only }
+        let code = failures.last?.code ?? .connectionFailed
+        throw PGError(code, "could not connect to any server: " + failures.map(\.message).joined(separator: "; "))
+    }
+
+    private static func connect(
+        to server: Configuration.Server, _ configuration: Configuration, logger: Logger, noticeHandler: NoticeHandler?
+    ) async throws -> PGConnection {
+        let socket = try await Socket.connect(to: server.endpoint, timeout: configuration.connectTimeout)
+        let connection = PGConnection(
+            configuration: configuration, server: server, socket: socket, logger: logger, noticeHandler: noticeHandler)
         do {
-            try await connection.exchange { io in try await connection.startup(io) }
+            try await connection.exchange(cancellable: false) { io in try await connection.startup(io) }
         } catch {
             socket.close()
             throw error
         }
-        logger.debug("connected", metadata: ["endpoint": "\(configuration.endpoint)", "pid": "\(connection.processID ?? 0)"])
+        logger.debug("connected", metadata: ["endpoint": "\(server.endpoint)", "pid": "\(connection.processID ?? 0)"])
         return connection
     }
 
@@ -130,30 +194,63 @@ public final class PGConnection: @unchecked Sendable {
     /// Runs one protocol exchange with exclusive use of the socket. A failure that leaves the
     /// protocol stream in an unknown state (I/O error, malformed message, server gone) closes
     /// the connection; a server ErrorResponse or a bad argument does not.
-    func exchange<T>(_ body: (ConnectionIO) async throws -> T) async throws -> T {
+    ///
+    /// When `cancellable`, cancelling the calling task sends a CancelRequest to the server, so
+    /// the running statement ends with SQLSTATE 57014 and the connection stays usable.
+    func exchange<T>(cancellable: Bool = true, _ body: (ConnectionIO) async throws -> T) async throws -> T {
+        try await beginExchange()
+        defer { endExchange() }
+        do {
+            if cancellable {
+                return try await withTaskCancellationHandler {
+                    try await body(io)
+                } onCancel: {
+                    self.cancelInBackground()
+                }
+            }
+            return try await body(io)
+        } catch {
+            throw failExchange(error)
+        }
+    }
+
+    /// Takes the exchange lock and checks the connection is open. Pair with ``endExchange()``.
+    func beginExchange() async throws {
         await exchangeLock.lock()
-        defer { exchangeLock.unlock() }
-        if shared.withLock({ $0.closed }) || io.socket.isClosed {
+        let open = shared.withLock { state -> Bool in
+            if state.closed { return false }
+            state.busy = true
+            return true
+        }
+        if !open || io.socket.isClosed {
+            exchangeLock.unlock()
             throw PGError(.closed, "the connection is closed")
         }
-        do {
-            return try await body(io)
-        } catch let error as PGError {
-            if error.code == .server || error.code == .invalidArgument { throw error }
-            let closedByUs = shared.withLock { state -> Bool in
-                defer { state.closed = true }
-                return state.closed
-            }
-            io.socket.close()
-            if closedByUs && error.code == .serverClosedConnection {
-                throw PGError(.closed, "the connection was closed while an operation was running")
-            }
-            throw error
-        } catch {
-            shared.withLock { $0.closed = true }
-            io.socket.close()
-            throw error
+    }
+
+    /// Releases the exchange lock taken by ``beginExchange()``.
+    func endExchange() {
+        shared.withLock { $0.busy = false }
+        exchangeLock.unlock()
+    }
+
+    /// Decides what a failed exchange means for the connection and returns the error to throw.
+    /// Server errors and rejected arguments leave it usable; anything else closes it.
+    func failExchange(_ error: any Error) -> any Error {
+        if let error = error as? PGError,
+            error.code == .server || error.code == .invalidArgument || error.code == .decoding
+        {
+            return error
         }
+        let closedByUs = shared.withLock { state -> Bool in
+            defer { state.closed = true }
+            return state.closed
+        }
+        io.socket.close()
+        if closedByUs, let error = error as? PGError, error.code == .serverClosedConnection {
+            return PGError(.closed, "the connection was closed while an operation was running")
+        }
+        return error
     }
 
     /// The next message that is not asynchronous: ParameterStatus, NoticeResponse and

@@ -37,7 +37,11 @@ extension PGConnection {
     /// protocol. When a statement fails, the server skips the rest of the string and this
     /// throws the server's error (``PGError/Code/server``); the connection stays usable.
     public func simpleQuery(_ sql: String) async throws -> [SimpleQueryResult] {
-        try await exchange { io in
+        try await simpleQuery(sql, cancellable: true)
+    }
+
+    func simpleQuery(_ sql: String, cancellable: Bool) async throws -> [SimpleQueryResult] {
+        try await exchange(cancellable: cancellable) { io in
             try io.encoder.query(sql)
             try await io.flush()
             var results: [SimpleQueryResult] = []

@@ -9,7 +9,7 @@ extension PGConnection {
             user: configuration.user, database: configuration.database,
             parameters: configuration.startupParameters)
         try await io.flush()
-        var authentication = AuthenticationFlow(user: configuration.user, password: configuration.password)
+        var authentication = AuthenticationFlow(user: configuration.user, password: server.password ?? configuration.password)
         while true {
             let message: BackendMessage
             do {

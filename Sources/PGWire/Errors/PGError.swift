@@ -25,6 +25,8 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible {
             case tlsFailed
             case cancelled
             case invalidArgument
+            case decoding
+            case transactionRolledBack
         }
 
         private let base: Base
@@ -61,6 +63,11 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let cancelled = Code(.cancelled)
         /// An argument cannot be sent to the server (for example a string containing a NUL byte).
         public static let invalidArgument = Code(.invalidArgument)
+        /// A result value could not be decoded into the requested Swift type; see ``decodingContext``.
+        public static let decoding = Code(.decoding)
+        /// COMMIT found the transaction failed (an earlier statement's error was caught) and
+        /// the server rolled it back instead.
+        public static let transactionRolledBack = Code(.transactionRolledBack)
 
         public var description: String { base.rawValue }
     }
@@ -74,6 +81,8 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible {
     public var serverFields: [ServerField: String]
     /// The system error number for socket failures, if any.
     public var errno: Int32?
+    /// For ``Code/decoding`` errors: the column, PostgreSQL type and Swift type involved.
+    public var decodingContext: DecodingContext?
 
     public init(
         _ code: Code,

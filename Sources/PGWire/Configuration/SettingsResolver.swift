@@ -1,0 +1,131 @@
+/// Turns the settings in effect (already checked one by one) into a ``PGConnection/Configuration``,
+/// applying libpq's defaults and the rules that involve several keywords.
+struct SettingsResolver {
+    typealias Configuration = PGConnection.Configuration
+
+    let values: [String: String]
+    let sources: [String: PGConnectionSettings.Source]
+    let system: ConfigurationSystem
+
+    /// The value in effect, treating an empty value as unset (libpq's "use the default").
+    func nonEmpty(_ key: String) -> String? {
+        guard let value = values[key], !value.isEmpty else { return nil }
+        return value
+    }
+
+    func origin(_ key: String) -> ConnectionKeyword.Origin {
+        if case .environment(let variable) = sources[key] { return .environment(variable) }
+        return .connectionString
+    }
+
+    func configuration() throws(PGError) -> Configuration {
+        let servers = try self.servers()
+        guard let user = nonEmpty("user") ?? system.userName(), !user.isEmpty else {
+            throw PGError(
+                .invalidConfiguration,
+                "could not determine the user name to connect as: set user in the connection string or PGUSER")
+        }
+        var configuration = Configuration(
+            host: servers[0].host,
+            port: servers[0].port,
+            user: user,
+            password: nonEmpty("password"),
+            database: nonEmpty("dbname") ?? user,
+            applicationName: nonEmpty("application_name") ?? nonEmpty("fallback_application_name"),
+            connectTimeout: try connectTimeout()
+        )
+        configuration.servers = servers
+        configuration.options = nonEmpty("options")
+        if let attributes = nonEmpty("target_session_attrs") {
+            guard let parsed = Configuration.TargetSessionAttributes(rawValue: attributes) else {
+                throw ConnectionKeyword.invalid("target_session_attrs", attributes, origin: origin("target_session_attrs"), expected: "a libpq target_session_attrs value")
+            }
+            configuration.targetSessionAttributes = parsed
+        }
+        configuration.tls = try tls()
+        return configuration
+    }
+
+    /// libpq's `connect_timeout`: seconds; zero, negative or unset waits indefinitely; a value of
+    /// 1 is raised to 2, since libpq insists on at least two seconds.
+    func connectTimeout() throws(PGError) -> Duration? {
+        guard let text = nonEmpty("connect_timeout") else { return nil }
+        let seconds = try ConnectionKeyword.integer(text, key: "connect_timeout", origin: origin("connect_timeout"))
+        return seconds <= 0 ? nil : .seconds(max(2, seconds))
+    }
+
+    /// The servers from the comma-separated `host`, `hostaddr` and `port` lists, paired as libpq
+    /// pairs them: `hostaddr` (if given) sets the count, else `host`; `host` must then have the same
+    /// count; `port` has one value for all or one per server. An empty element means the default:
+    /// for a host, the `hostaddr` of that position or else the default socket directory; for a
+    /// port, 5432.
+    func servers() throws(PGError) -> [Configuration.Server] {
+        func list(_ key: String) -> [String] {
+            guard let value = nonEmpty(key) else { return [] }
+            return value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
+        let hosts = list("host")
+        let addresses = list("hostaddr")
+        let ports = list("port")
+        let count = !addresses.isEmpty ? addresses.count : max(hosts.count, 1)
+        if !hosts.isEmpty, hosts.count != count {
+            throw PGError(.invalidConfiguration, "could not match \(hosts.count) host names to \(count) hostaddr values")
+        }
+        if ports.count > 1, ports.count != count {
+            throw PGError(.invalidConfiguration, "could not match \(ports.count) port numbers to \(count) hosts")
+        }
+        var servers: [Configuration.Server] = []
+        for position in 0..<count {
+            let host = hosts.isEmpty ? "" : hosts[position]
+            let address = addresses.isEmpty ? "" : addresses[position]
+            let portText = ports.isEmpty ? "" : ports.count == 1 ? ports[0] : ports[position]
+            let port = try ConnectionKeyword.port(portText, origin: origin("port")) ?? 5432
+            servers.append(
+                Configuration.Server(
+                    host: !host.isEmpty ? host : !address.isEmpty ? address : system.defaultSocketDirectory,
+                    port: port,
+                    hostAddress: address.isEmpty ? nil : address))
+        }
+        return servers
+    }
+
+    /// `sslmode` and the certificate paths, with libpq's rules: `sslrootcert=system` makes
+    /// `verify-full` the default and forbids weaker modes; `sslnegotiation=direct` needs
+    /// `require` or stronger; the TLS protocol version range must not be empty.
+    func tls() throws(PGError) -> Configuration.TLS {
+        let rootCertificate = nonEmpty("sslrootcert")
+        var mode: Configuration.TLSMode = rootCertificate == "system" ? .verifyFull : .prefer
+        if let text = nonEmpty("sslmode") {
+            guard let parsed = Configuration.TLSMode(rawValue: text) else {
+                throw ConnectionKeyword.invalid("sslmode", text, origin: origin("sslmode"), expected: "a libpq sslmode value")
+            }
+            if rootCertificate == "system", parsed != .verifyFull {
+                throw PGError(
+                    .invalidConfiguration,
+                    "weak sslmode \"\(text)\" may not be used with sslrootcert=system (use \"verify-full\")")
+            }
+            mode = parsed
+        }
+        if nonEmpty("sslnegotiation") == "direct", [.disable, .allow, .prefer].contains(mode) {
+            throw PGError(
+                .invalidConfiguration,
+                "weak sslmode \"\(mode.rawValue)\" may not be used with sslnegotiation=direct (use \"require\", \"verify-ca\", or \"verify-full\")")
+        }
+        if let minimum = nonEmpty("ssl_min_protocol_version"), let maximum = nonEmpty("ssl_max_protocol_version") {
+            let order = ConnectionKeyword.tlsVersions.map { $0.lowercased() }
+            if let low = order.firstIndex(of: minimum.lowercased()), let high = order.firstIndex(of: maximum.lowercased()), low > high {
+                throw PGError(
+                    .invalidConfiguration,
+                    "invalid SSL protocol version range: ssl_min_protocol_version \(minimum) is above ssl_max_protocol_version \(maximum)")
+            }
+        }
+        return Configuration.TLS(
+            mode: mode,
+            rootCertificatePath: rootCertificate,
+            certificatePath: nonEmpty("sslcert"),
+            keyPath: nonEmpty("sslkey"),
+            revocationListPath: nonEmpty("sslcrl"),
+            serverNameIndication: nonEmpty("sslsni") != "0"
+        )
+    }
+}

@@ -1,0 +1,53 @@
+import Logging
+import Synchronization
+
+extension PGConnection {
+    /// Asks the server to cancel the statement this connection is running, with a CancelRequest
+    /// sent on a new socket (the protocol's only way to interrupt a running statement).
+    ///
+    /// The statement then fails with SQLSTATE 57014 (`query_canceled`) and the connection stays
+    /// usable. As in libpq, the request may arrive after the statement finished, in which case it
+    /// does nothing, or (rarely) cancel the statement that follows. Cancelling the task that
+    /// awaits a query calls this automatically.
+    public func cancel() async throws {
+        guard let key = backendKeyData else {
+            throw PGError(.protocolViolation, "the server sent no BackendKeyData, so its statements cannot be cancelled")
+        }
+        let socket = try await Socket.connect(to: server.endpoint, timeout: configuration.connectTimeout ?? .seconds(10))
+        defer { socket.close() }
+        var encoder = FrontendMessageEncoder()
+        encoder.cancelRequest(processID: key.processID, secretKey: key.secretKey)
+        try await socket.write(encoder.buffer)
+        // The server closes the socket once it has read the request; waiting for that makes
+        // sure the request was delivered before we return (libpq does the same).
+        var drain = BackendMessageDecoder()
+        _ = try? await socket.read(into: &drain, spin: .zero)
+        logger.debug("cancel request sent", metadata: ["pid": "\(key.processID)"])
+    }
+
+    /// Sends a CancelRequest from a separate task if an exchange is running; used by task
+    /// cancellation handlers, which must not block.
+    func cancelInBackground() {
+        guard shared.withLock({ $0.busy && !$0.closed }) else { return }
+        Task {
+            do {
+                try await self.cancel()
+            } catch {
+                self.logger.debug("cancel request failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
+
+extension PGConnection {
+    /// Sets the server's `statement_timeout` for the rest of this session: a statement that
+    /// runs longer fails with SQLSTATE 57014. `nil` (or zero) turns the timeout off.
+    public func setStatementTimeout(_ timeout: Duration?) async throws {
+        var milliseconds: Int64 = 0
+        if let timeout {
+            let (seconds, attoseconds) = timeout.components
+            milliseconds = max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        }
+        _ = try await simpleQuery("SET statement_timeout = \(milliseconds)")
+    }
+}

@@ -1,0 +1,160 @@
+import Logging
+
+/// The rows of a query, read from the socket as they are iterated: a result of a million rows
+/// is never held in memory.
+///
+/// The sequence owns the connection until its last row is read; other queries on the same
+/// connection wait until then. Iterate it once, from one task. Dropping it early is fine: the
+/// remaining rows are read and discarded in the background before the connection is released.
+///
+/// ```swift
+/// for try await row in try await connection.query("SELECT id, name FROM users") {
+///     let (id, name) = try row.decode((Int, String).self)
+/// }
+/// ```
+public struct PGRowSequence: AsyncSequence, Sendable {
+    public typealias Element = PGRow
+
+    let stream: RowStream
+
+    /// The result's columns (empty for statements that return no rows).
+    public var columns: PGColumns { stream.columns }
+
+    /// The command tag (`SELECT 3`, `INSERT 0 1`, ...), known once every row was read.
+    public var commandTag: String? { stream.commandTag }
+
+    public func makeAsyncIterator() -> Iterator { Iterator(stream: stream) }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let stream: RowStream
+
+        public mutating func next() async throws -> PGRow? {
+            try await stream.next()
+        }
+    }
+
+    /// Reads every remaining row into an array.
+    public func collect() async throws -> [PGRow] {
+        var rows: [PGRow] = []
+        while let row = try await stream.next() { rows.append(row) }
+        return rows
+    }
+}
+
+/// The reading state behind a ``PGRowSequence``. It holds the connection's exchange lock from
+/// the query's start until ReadyForQuery, and releases it exactly once.
+final class RowStream: @unchecked Sendable {
+    let connection: PGConnection
+    let columns: PGColumns
+    private(set) var commandTag: String?
+    private var finished: Bool
+    private var failure: (any Error)?
+    /// A row read before the stream was handed out (prepared statements have no header).
+    private var pending: PGRow?
+
+    /// True when the exchange is complete and the lock released (or never held).
+    var isFinished: Bool { finished }
+
+    func pushBack(_ row: PGRow) { pending = row }
+
+    /// A stream that still has rows (and the rest of the exchange) to read.
+    init(connection: PGConnection, columns: PGColumns) {
+        self.connection = connection
+        self.columns = columns
+        self.finished = false
+    }
+
+    /// A stream whose exchange is already complete (a statement without rows).
+    init(completed connection: PGConnection, commandTag: String?) {
+        self.connection = connection
+        self.columns = PGColumns([])
+        self.commandTag = commandTag
+        self.finished = true
+    }
+
+    deinit {
+        guard !finished else { return }
+        // Dropped before the end: read the rest off the socket, then release the connection.
+        let connection = self.connection
+        Task {
+            do {
+                _ = try await RowStream.readToEnd(connection)
+                connection.endExchange()
+            } catch {
+                let failure = connection.failExchange(error)
+                connection.endExchange()
+                connection.logger.debug("discarding unread rows failed", metadata: ["error": "\(failure)"])
+            }
+        }
+    }
+
+    func next() async throws -> PGRow? {
+        if let row = pending {
+            pending = nil
+            return row
+        }
+        if finished {
+            if let failure { throw failure }
+            return nil
+        }
+        do {
+            let row = try await withTaskCancellationHandler {
+                try await nextRow()
+            } onCancel: {
+                connection.cancelInBackground()
+            }
+            if row == nil {
+                finished = true
+                connection.endExchange()
+                if let failure { throw failure }
+            }
+            return row
+        } catch {
+            finished = true
+            let thrown = connection.failExchange(error)
+            connection.endExchange()
+            failure = thrown
+            throw thrown
+        }
+    }
+
+    /// Reads up to the next DataRow; nil at ReadyForQuery. A server error is remembered and
+    /// thrown after ReadyForQuery, so the connection is in sync when the caller sees it.
+    private func nextRow() async throws -> PGRow? {
+        let io = connection.io
+        while true {
+            switch try await connection.receive(io) {
+            case .dataRow(let data):
+                if failure == nil { return PGRow(columns: columns, data: data) }
+            case .commandComplete(let tag):
+                commandTag = tag
+            case .emptyQueryResponse, .portalSuspended:
+                continue
+            case .errorResponse(let fields):
+                failure = PGError.server(fields)
+            case .readyForQuery(let status):
+                connection.ready(status)
+                return nil
+            case let other:
+                throw PGError(.protocolViolation, "unexpected \(other.kindName) in a query result")
+            }
+        }
+    }
+
+    /// Reads and discards the rest of an exchange; returns the command tag.
+    static func readToEnd(_ connection: PGConnection) async throws -> String? {
+        var tag: String?
+        var failure: PGError?
+        while true {
+            switch try await connection.receive(connection.io) {
+            case .commandComplete(let value): tag = value
+            case .errorResponse(let fields): failure = PGError.server(fields)
+            case .readyForQuery(let status):
+                connection.ready(status)
+                if let failure { throw failure }
+                return tag
+            default: continue
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Synchronization
+
+/// A statement parsed once by the server and executed many times with different parameters.
+///
+/// ```swift
+/// let insert = try await connection.prepare("INSERT INTO t (id, name) VALUES ($1, $2)")
+/// for (id, name) in items { try await insert.execute([id, name]) }
+/// try await insert.close()
+/// ```
+///
+/// The statement belongs to the connection that prepared it and lives until ``close()`` or the
+/// end of the session.
+public final class PGPreparedStatement: Sendable {
+    /// The server-side name.
+    public let name: String
+    /// The SQL text.
+    public let sql: String
+    /// The parameter types the server settled on (ParameterDescription).
+    public let parameterTypes: [PGDataType]
+    /// The result columns, empty when the statement returns no rows.
+    public let columns: PGColumns
+    /// The connection the statement lives on.
+    public let connection: PGConnection
+    private let closed = Mutex(false)
+
+    init(name: String, sql: String, parameterTypes: [PGDataType], columns: PGColumns, connection: PGConnection) {
+        self.name = name
+        self.sql = sql
+        self.parameterTypes = parameterTypes
+        self.columns = columns
+        self.connection = connection
+    }
+
+    /// Executes the statement with `bindings` and returns its rows as they arrive.
+    public func query(_ bindings: PGBindings) async throws -> PGRowSequence {
+        guard !closed.withLock({ $0 }) else {
+            throw PGError(.invalidArgument, "prepared statement \(name) was closed")
+        }
+        guard bindings.count == parameterTypes.count else {
+            throw PGError(
+                .invalidArgument, "prepared statement \(name) takes \(parameterTypes.count) parameters, \(bindings.count) given")
+        }
+        let adapted = try ParameterCoercion.adapt(bindings, to: parameterTypes)
+        if columns.count == 0 {
+            return try await connection.run(statement: name, parse: nil, bindings: adapted, columns: PGColumns([]))
+        }
+        return try await connection.run(statement: name, parse: nil, bindings: adapted, columns: columns)
+    }
+
+    /// Executes the statement with `values` as `$1`, `$2`, ... and returns its rows.
+    public func query(_ values: [any PGEncodable] = []) async throws -> PGRowSequence {
+        try await query(try Self.bindings(values))
+    }
+
+    /// Executes the statement for its effect and returns the command tag.
+    @discardableResult
+    public func execute(_ values: [any PGEncodable] = []) async throws -> PGCommandResult {
+        let rows = try await query(try Self.bindings(values))
+        for try await _ in rows {}
+        return PGCommandResult(commandTag: rows.commandTag ?? "")
+    }
+
+    /// Deallocates the statement on the server. Harmless when already closed.
+    public func close() async throws {
+        let wasOpen = closed.withLock { state -> Bool in
+            defer { state = true }
+            return !state
+        }
+        guard wasOpen, !connection.isClosed else { return }
+        try await connection.closeStatement(name)
+    }
+
+    private static func bindings(_ values: [any PGEncodable]) throws -> PGBindings {
+        var bindings = PGBindings(capacity: values.count)
+        for value in values { try bindings.append(value) }
+        return bindings
+    }
+}
+
+extension PGConnection {
+    /// Parses `sql` once as a named prepared statement and describes its parameters and columns.
+    ///
+    /// - Parameters:
+    ///   - sql: the statement, with `$1`, `$2`, ... placeholders.
+    ///   - parameterTypes: types for the leading parameters; the server infers the rest.
+    public func prepare(_ sql: String, parameterTypes: [PGDataType] = []) async throws -> PGPreparedStatement {
+        let name = nextStatementName()
+        return try await exchange { io in
+            io.encoder.reset()
+            try io.encoder.parse(statementName: name, query: sql, parameterTypes: parameterTypes.map(\.rawValue))
+            try io.encoder.describeStatement(name)
+            io.encoder.sync()
+            try await io.flush()
+            var types: [PGDataType] = []
+            var columns = PGColumns([])
+            var failure: PGError?
+            while true {
+                switch try await receive(io) {
+                case .parseComplete, .noData:
+                    continue
+                case .parameterDescription(let oids):
+                    types = oids.map { PGDataType(rawValue: $0) }
+                case .rowDescription(let descriptions):
+                    // Describe(statement) cannot know result formats yet; every execution asks
+                    // for binary, so record that.
+                    columns = PGColumns(descriptions.map { column in
+                        var column = column
+                        column.format = .binary
+                        return column
+                    })
+                case .errorResponse(let fields):
+                    failure = PGError.server(fields)
+                case .readyForQuery(let status):
+                    ready(status)
+                    if let failure { throw failure }
+                    return PGPreparedStatement(name: name, sql: sql, parameterTypes: types, columns: columns, connection: self)
+                case let other:
+                    throw PGError(.protocolViolation, "unexpected \(other.kindName) while preparing a statement")
+                }
+            }
+        }
+    }
+
+    func closeStatement(_ name: String) async throws {
+        try await exchange { io in
+            io.encoder.reset()
+            try io.encoder.closeStatement(name)
+            io.encoder.sync()
+            try await io.flush()
+            _ = try await RowStream.readToEnd(self)
+        }
+    }
+
+    func nextStatementName() -> String {
+        let number = shared.withLock { state -> Int in
+            state.statementCounter += 1
+            return state.statementCounter
+        }
+        return "pgw_\(number)"
+    }
+}
