@@ -17,6 +17,13 @@ let package = Package(
                 .product(name: "PGTestServer", package: "PGEventStore"),
             ]
         ),
+        .executableTarget(
+            name: "StreamMemoryBench",
+            dependencies: [
+                .product(name: "PGWire", package: "PGEventStore"),
+                .product(name: "PGTestServer", package: "PGEventStore"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -10,12 +10,15 @@ import PGWire
 struct Options {
     var queries = 20_000
     var rounds = 5
+    /// Skips pgbench (for profiling PGWire alone, e.g. under callgrind).
+    var pgwireOnly = false
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
         while let argument = iterator.next() {
             switch argument {
             case "--queries": queries = Int(iterator.next() ?? "") ?? queries
             case "--rounds": rounds = Int(iterator.next() ?? "") ?? rounds
+            case "--pgwire-only": pgwireOnly = true
             default: FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8)); exit(2)
             }
         }
@@ -95,6 +98,10 @@ var results: [String: [Measurement]] = [:]
 for round in 1...options.rounds {
     for host in [server.host, server.socketDirectory] {
         let a = try await ours(server: server, host: host, queries: options.queries)
+        if options.pgwireOnly {
+            print(String(format: "round %d  %-32@ %8.2f µs/query", round, a.name as NSString, a.microsecondsPerQuery))
+            continue
+        }
         let b = try libpq(server: server, host: host, queries: options.queries)
         for m in [a, b] {
             results[m.name, default: []].append(m)
@@ -104,6 +111,7 @@ for round in 1...options.rounds {
 }
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+if options.pgwireOnly { exit(0) }
 print("\nmedian of \(options.rounds) rounds, \(options.queries) sequential SELECT 1 each:")
 for transport in ["tcp", "unix"] {
     let mine = median(results["PGWire simpleQuery (\(transport))"]!.map(\.microsecondsPerQuery))

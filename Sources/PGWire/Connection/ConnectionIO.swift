@@ -8,6 +8,10 @@ final class ConnectionIO {
     var decoder: BackendMessageDecoder
     var encoder = FrontendMessageEncoder()
     let readSpin: Duration
+    /// Whether the current exchange may be cancelled by cancelling its task.
+    var cancellable = true
+    /// Sends a CancelRequest for the running statement (set by the connection).
+    var onCancel: @Sendable () -> Void = {}
 
     init(socket: Socket, limits: BackendMessageDecoder.Limits, readSpin: Duration) {
         self.socket = socket
@@ -15,17 +19,26 @@ final class ConnectionIO {
         self.readSpin = readSpin
     }
 
+    /// True right after a flush, until the next read: the answer cannot be there yet, so the
+    /// read starts with the short wait instead of a recv that would only say EAGAIN (one system
+    /// call less per round trip, as libpq does).
+    private var justSent = false
+
     /// Sends everything encoded so far and empties the encoder.
     func flush() async throws {
         defer { encoder.reset() }
         try await socket.write(encoder.buffer)
+        justSent = true
     }
 
     /// The next message from the server, reading from the socket as needed.
     func receive() async throws -> BackendMessage {
         while true {
             if let message = try decoder.next() { return message }
-            _ = try await socket.read(into: &decoder, spin: readSpin)
+            let waitFirst = justSent
+            justSent = false
+            _ = try await socket.read(
+                into: &decoder, spin: readSpin, waitFirst: waitFirst, onCancel: cancellable ? onCancel : nil)
         }
     }
 }

@@ -55,6 +55,7 @@ public final class PGConnection: @unchecked Sendable {
                 "severity": "\(notice.severity)", "sqlstate": "\(notice.sqlState ?? "")", "message": "\(notice.message)",
             ])
         }
+        io.onCancel = { [weak self] in self?.cancelInBackground() }
     }
 
     /// Opens a connection: connects the socket, sends the startup message, authenticates
@@ -195,19 +196,14 @@ public final class PGConnection: @unchecked Sendable {
     /// protocol stream in an unknown state (I/O error, malformed message, server gone) closes
     /// the connection; a server ErrorResponse or a bad argument does not.
     ///
-    /// When `cancellable`, cancelling the calling task sends a CancelRequest to the server, so
-    /// the running statement ends with SQLSTATE 57014 and the connection stays usable.
+    /// When `cancellable`, cancelling the calling task while it waits for the server sends a
+    /// CancelRequest, so the running statement ends with SQLSTATE 57014 and the connection stays
+    /// usable. (The handler is installed only around waits that suspend, see ``Socket/read``:
+    /// installing one per call would move every call off the caller's actor and back.)
     func exchange<T>(cancellable: Bool = true, _ body: (ConnectionIO) async throws -> T) async throws -> T {
-        try await beginExchange()
+        try await beginExchange(cancellable: cancellable)
         defer { endExchange() }
         do {
-            if cancellable {
-                return try await withTaskCancellationHandler {
-                    try await body(io)
-                } onCancel: {
-                    self.cancelInBackground()
-                }
-            }
             return try await body(io)
         } catch {
             throw failExchange(error)
@@ -215,8 +211,9 @@ public final class PGConnection: @unchecked Sendable {
     }
 
     /// Takes the exchange lock and checks the connection is open. Pair with ``endExchange()``.
-    func beginExchange() async throws {
+    func beginExchange(cancellable: Bool = true) async throws {
         await exchangeLock.lock()
+        io.cancellable = cancellable
         let open = shared.withLock { state -> Bool in
             if state.closed { return false }
             state.busy = true

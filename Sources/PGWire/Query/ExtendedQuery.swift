@@ -61,11 +61,7 @@ extension PGConnection {
     ) async throws -> PGRowSequence {
         try await beginExchange()
         do {
-            let stream = try await withTaskCancellationHandler {
-                try await startPortal(statement: statement, parse: parse, bindings: bindings, columns: columns)
-            } onCancel: {
-                self.cancelInBackground()
-            }
+            let stream = try await startPortal(statement: statement, parse: parse, bindings: bindings, columns: columns)
             // A statement without rows is complete already; one with rows keeps the lock.
             if stream.isFinished { endExchange() }
             return PGRowSequence(stream: stream)

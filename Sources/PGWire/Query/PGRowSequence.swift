@@ -31,6 +31,12 @@ public struct PGRowSequence: AsyncSequence, Sendable {
         public mutating func next() async throws -> PGRow? {
             try await stream.next()
         }
+
+        /// Runs on the caller's actor: iterating from an actor (or the main actor) must not hop
+        /// to the global pool and back for every row.
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> PGRow? {
+            try await stream.next()
+        }
     }
 
     /// Reads every remaining row into an array.
@@ -98,11 +104,7 @@ final class RowStream: @unchecked Sendable {
             return nil
         }
         do {
-            let row = try await withTaskCancellationHandler {
-                try await nextRow()
-            } onCancel: {
-                connection.cancelInBackground()
-            }
+            let row = try await nextRow()
             if row == nil {
                 finished = true
                 connection.endExchange()

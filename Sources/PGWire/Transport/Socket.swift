@@ -116,9 +116,19 @@ final class Socket {
 
     /// Reads what is available into `decoder`, waiting if nothing is. Returns the byte count (> 0).
     /// Throws ``PGError/Code/serverClosedConnection`` at end of stream.
-    func read(into decoder: inout BackendMessageDecoder, spin: Duration) async throws -> Int {
+    ///
+    /// `onCancel` runs if the task is cancelled while suspended waiting for data (it sends a
+    /// CancelRequest; the read goes on and receives the server's answer to it).
+    func read(
+        into decoder: inout BackendMessageDecoder, spin: Duration, waitFirst: Bool = false,
+        onCancel: (@Sendable () -> Void)? = nil
+    ) async throws -> Int {
         guard !isClosed else { throw PGError(.closed, "the connection is closed") }
         var spun = false
+        if waitFirst && spin > .zero {
+            spun = true
+            _ = try? Sys.poll(fd, events: Int16(POLLIN), timeout: spin)
+        }
         while true {
             var outcome = Sys.IOResult.wouldBlock
             var failure: Sys.Failure?
@@ -143,6 +153,13 @@ final class Socket {
                 if !spun && spin > .zero {
                     spun = true
                     _ = try? Sys.poll(fd, events: Int16(POLLIN), timeout: spin)
+                } else if let onCancel {
+                    let fd = self.fd
+                    try await withTaskCancellationHandler {
+                        try await Poller.shared.wait(fd: fd, writable: false, deadline: nil, cancellable: false)
+                    } onCancel: {
+                        onCancel()
+                    }
                 } else {
                     try await Poller.shared.wait(fd: fd, writable: false, deadline: nil, cancellable: false)
                 }

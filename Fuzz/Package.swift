@@ -1,0 +1,44 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// libFuzzer targets for PGWire's decoders, in their own package so that the sanitizer build
+// never touches the main package. Build and run from this folder with ./run.sh or ./smoke.sh;
+// see README.md.
+
+/// One executable per fuzzer; each file defines `LLVMFuzzerTestOneInput` and calls into FuzzSupport.
+let fuzzers = [
+    "FuzzBackendStream",
+    "FuzzBackendBody",
+    "FuzzErrorNotice",
+    "FuzzRowDescription",
+    "FuzzDataRow",
+    "FuzzParameterStatus",
+    "FuzzBackendKeyData",
+    "FuzzNotification",
+    "FuzzAuthentication",
+    "FuzzCopyResponse",
+    "FuzzNegotiateProtocolVersion",
+    "FuzzSCRAMServerFirst",
+    "FuzzSCRAMServerFinal",
+    "FuzzBase64",
+    "FuzzValues",
+    "FuzzConnectionString",
+    "FuzzConnectionURI",
+]
+
+let package = Package(
+    name: "PGWireFuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "PGEventStore", path: ".."),
+    ],
+    targets: [
+        .target(
+            name: "FuzzSupport",
+            dependencies: [.product(name: "PGWire", package: "PGEventStore")]
+        ),
+    ] + fuzzers.map { name in
+        .executableTarget(name: name, dependencies: ["FuzzSupport"])
+    },
+    swiftLanguageModes: [.v6]
+)

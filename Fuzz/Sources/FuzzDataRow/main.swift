@@ -1,0 +1,8 @@
+import FuzzSupport
+
+/// DataRow bodies.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
+    BackendFuzzing.dataRow([UInt8](fuzzInput: start, count: count))
+    return 0
+}

@@ -1,0 +1,8 @@
+import FuzzSupport
+
+/// RowDescription bodies.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
+    BackendFuzzing.rowDescription([UInt8](fuzzInput: start, count: count))
+    return 0
+}
