@@ -94,6 +94,9 @@ extension Integration {
             // char(n) pads; the padded value comes back.
             let (padded, _) = try await Self.roundTrip("ab", "char(4)", on: c)
             #expect(padded == "ab  ")
+            // "char" (OID 18) is a single byte.
+            let (single, singleText) = try await Self.roundTrip("q", "\"char\"", on: c)
+            #expect(single == "q" && singleText == "q")
             let nul = await #expect(throws: PGError.self) { try await c.query("SELECT $1::text", ["a\u{0}b"]) }
             #expect(nul?.code == .invalidArgument)
         }
@@ -135,6 +138,9 @@ extension Integration {
             try await Self.check(PGTimestamp.negativeInfinity, "timestamptz", text: "-infinity", on: c)
             try await Self.check(PGLocalTimestamp.negativeInfinity, "timestamp", text: "-infinity", on: c)
 
+            // Foundation's Date also decodes from date (midnight UTC).
+            let day = try await c.query("SELECT '1969-07-20'::date").collect()
+            #expect(try day[0].decode(Date.self, at: 0) == Date(timeIntervalSince1970: -14_256_000))
             let date = Date(timeIntervalSince1970: 1_700_000_000.123456)
             let (decoded, text) = try await Self.roundTrip(date, "timestamptz", on: c)
             #expect(abs(decoded.timeIntervalSince(date)) < 0.000_001)
