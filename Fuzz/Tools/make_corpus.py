@@ -13,15 +13,20 @@ PORT = int(sys.argv[1]) if len(sys.argv) > 1 else 55432
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "..", "Corpus")
 written = {}
+per_name = {}
 
 
 def put(target, name, data):
+    """Writes one seed; at most 3 per target and name, so that corpora stay small."""
+    if per_name.get((target, name), 0) >= 3:
+        return
     folder = os.path.join(CORPUS, target)
     os.makedirs(folder, exist_ok=True)
     digest = hashlib.sha1(data).hexdigest()[:10]
     if (target, digest) in written:
         return
     written[(target, digest)] = True
+    per_name[(target, name)] = per_name.get((target, name), 0) + 1
     with open(os.path.join(folder, f"{name}-{digest}"), "wb") as f:
         f.write(data)
 
@@ -195,16 +200,16 @@ VALUE_QUERIES = [
     ("SELECT ARRAY[interval '1 day']", [(30, 0)]),
     ("SELECT ARRAY[true, NULL]", [(31, 0)]),
     ("SELECT ARRAY[1.5::float8, 'NaN']", [(32, 0)]),
-    ("SELECT '[1, 2]'::int4[]", [(23, 0)]),
+    ("SELECT '[1:2]={1,2}'::int4[]", [(23, 0)]),
     ("SELECT '{}'::int4[]", [(23, 0)]),
     ("SELECT '[0:1][1:2]={{1,2},{3,4}}'::int4[]", [(23, 0)]),
-    ("SELECT '{\"a\": [1, 2.5, null], \"b\": \"é\"}'::jsonb", [(21, 0), (10, 12), (22, 0)]),
+    ("SELECT '{\"a\": [1, 2.5, null], \"b\": \"é\"}'::jsonb", [(21, 0), (10, 6), (22, 0)]),
     ("SELECT '{\"a\": 1}'::jsonb", [(22, 0)]),
-    ("SELECT '\"x\"'::json", [(21, 2), (22, 2)]),
+    ("SELECT '\"x\"'::json", [(21, 1), (22, 1)]),
     ("SELECT 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid", [(13, 0)]),
     ("SELECT pg_current_xact_id()", [(7, 0), (6, 0)]),
     ("SELECT 1.5::float4, 2.5::float8", [(8, 0), (9, 0)]),
-    ("SELECT -32768::int2, 2147483647::int4, -1::int8", [(1, 0), (2, 0), (3, 0)]),
+    ("SELECT (-32768)::int2, 2147483647::int4, (-1)::int8", [(1, 0), (2, 0), (3, 0)]),
     ("SELECT true", [(0, 0)]),
     ("SELECT 'héllo'::text", [(10, 0)]),
     ("SELECT '\\x00ff10'::bytea", [(11, 0), (12, 0)]),

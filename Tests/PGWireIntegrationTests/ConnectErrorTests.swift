@@ -4,24 +4,55 @@ import Glibc
 import PGWire
 import Testing
 
+/// A TCP socket bound to 127.0.0.1 on a free port, for tests that need a peer which is not
+/// PostgreSQL: nothing listening, or a listener that never accepts.
+struct LoopbackSocket: ~Copyable {
+    let fd: Int32
+    let port: Int
+
+    init(flags: Int32 = 0) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | flags, 0)
+        try #require(fd >= 0)
+        var address = Self.address(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let fd = self.fd
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+            }
+        }
+        try #require(bound)
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(fd) }
+
+    static func address(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return address
+    }
+
+    /// Starts a non-blocking connect from a new socket to `port`; returns that socket.
+    static func connectNonBlocking(to port: Int) -> Int32 {
+        let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        var address = address(port: port)
+        withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                _ = connect(client, raw, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        return client
+    }
+}
+
 extension Integration {
     @Suite struct ConnectErrorTests {
         /// A TCP port on 127.0.0.1 with nothing listening on it.
         static func closedPort() throws -> Int {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            try withUnsafeMutablePointer(to: &address) { pointer in
-                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                    try #require(bind(fd, raw, length) == 0)
-                    try #require(getsockname(fd, raw, &length) == 0)
-                }
-            }
-            return Int(UInt16(bigEndian: address.sin_port))
+            try LoopbackSocket().port
         }
 
         @Test func refusedTCP() async throws {
@@ -55,73 +86,38 @@ extension Integration {
             await connection.close()
         }
 
-        @Test func serverThatNeverAnswersHitsNoHang() async throws {
-            // A listener that accepts nothing: connect succeeds via the backlog, startup waits.
-            // The connect timeout does not cover the startup read, so we bound it with a task.
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                    _ = bind(fd, raw, length)
-                    _ = getsockname(fd, raw, &length)
-                }
-            }
-            #expect(listen(fd, 1) == 0)
-            let port = Int(UInt16(bigEndian: address.sin_port))
-            // Close the listener after a moment: the pending connection is reset, and the
-            // client must report that rather than hang.
+        @Test func peerThatResetsDuringStartupIsAnErrorNotAHang() async throws {
+            // A listener that accepts nothing: connect succeeds through the backlog and the
+            // startup waits for an answer. Shutting the listener down resets the pending
+            // connection; the client must report that rather than hang.
+            let listener = try LoopbackSocket()
+            #expect(listen(listener.fd, 1) == 0)
+            let fd = listener.fd
             Task {
                 try await Task.sleep(for: .milliseconds(300))
                 shutdown(fd, Int32(SHUT_RDWR))
             }
-            let configuration = PGConnection.Configuration(host: "127.0.0.1", port: port, user: "x", connectTimeout: .seconds(2))
+            let configuration = PGConnection.Configuration(host: "127.0.0.1", port: listener.port, user: "x", connectTimeout: .seconds(2))
             let started = ContinuousClock.now
             let error = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
             #expect(error?.code == .serverClosedConnection)
             #expect(ContinuousClock.now - started < .seconds(5))
         }
-    }
-}
 
-extension Integration.ConnectErrorTests {
-    @Test func connectTimeoutWhenTheListenQueueIsFull() async throws {
-        // A listener that never accepts, with its queue filled: Linux then drops further SYNs,
-        // so a new connect stays in progress, and only the connect timeout ends it.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                _ = bind(listener, raw, length)
-                _ = getsockname(listener, raw, &length)
-            }
+        @Test func connectTimeoutWhenTheListenQueueIsFull() async throws {
+            // A listener that never accepts, with its queue filled: Linux then drops further
+            // SYNs, so a new connect stays in progress and only the connect timeout ends it.
+            let listener = try LoopbackSocket()
+            #expect(listen(listener.fd, 0) == 0)
+            let fillers = (0..<4).map { _ in LoopbackSocket.connectNonBlocking(to: listener.port) }
+            defer { fillers.forEach { _ = close($0) } }
+            let configuration = PGConnection.Configuration(host: "127.0.0.1", port: listener.port, user: "x", connectTimeout: .milliseconds(300))
+            let started = ContinuousClock.now
+            let error = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
+            let elapsed = ContinuousClock.now - started
+            #expect(error?.code == .timeout)
+            #expect(error?.message.contains("timed out") == true)
+            #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(3))
         }
-        #expect(listen(listener, 0) == 0)
-        var fillers: [Int32] = []
-        defer { fillers.forEach { _ = close($0) } }
-        for _ in 0..<4 {
-            let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-            withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                    _ = connect(filler, raw, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            fillers.append(filler)
-        }
-        let port = Int(UInt16(bigEndian: address.sin_port))
-        let configuration = PGConnection.Configuration(host: "127.0.0.1", port: port, user: "x", connectTimeout: .milliseconds(300))
-        let started = ContinuousClock.now
-        let error = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
-        let elapsed = ContinuousClock.now - started
-        #expect(error?.code == .timeout)
-        #expect(error?.message.contains("timed out") == true)
-        #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(3))
     }
 }
