@@ -1,8 +1,11 @@
+import Synchronization
+
 /// The parts of a connection that do I/O: its socket, the incoming message decoder and the
 /// outgoing message encoder.
 ///
-/// Not thread-safe on purpose: a ``PGConnection`` touches it only while holding its exchange
-/// lock, so exactly one task at a time reads and writes, on that task's own thread.
+/// Not thread-safe on purpose: a ``PGConnection`` touches the encoder only while holding its
+/// send lock and the decoder only while holding the read turn, so one task writes and one task
+/// reads at a time, each on its own thread.
 final class ConnectionIO {
     let socket: Socket
     var decoder: BackendMessageDecoder
@@ -22,21 +25,20 @@ final class ConnectionIO {
     /// True right after a flush, until the next read: the answer cannot be there yet, so the
     /// read starts with the short wait instead of a recv that would only say EAGAIN (one system
     /// call less per round trip, as libpq does).
-    private var justSent = false
+    private let justSent = Atomic(false)
 
     /// Sends everything encoded so far and empties the encoder.
     func flush() async throws {
         defer { encoder.reset() }
         try await socket.write(encoder.buffer)
-        justSent = true
+        justSent.store(true, ordering: .relaxed)
     }
 
     /// The next message from the server, reading from the socket as needed.
     func receive() async throws -> BackendMessage {
         while true {
             if let message = try decoder.next() { return message }
-            let waitFirst = justSent
-            justSent = false
+            let waitFirst = justSent.exchange(false, ordering: .relaxed)
             _ = try await socket.read(
                 into: &decoder, spin: readSpin, waitFirst: waitFirst, onCancel: cancellable ? onCancel : nil)
         }

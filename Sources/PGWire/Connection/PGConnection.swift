@@ -35,8 +35,11 @@ public final class PGConnection: @unchecked Sendable {
     let logger: Logger
     let noticeHandler: NoticeHandler
     let shared = Mutex(Shared())
-    let exchangeLock = ExchangeLock()
-    /// Touched only while `exchangeLock` is held (see ``ConnectionIO``).
+    /// Serialises writes (see MARK: Exchanges).
+    let sendLock = ExchangeLock()
+    /// Orders reads (see MARK: Exchanges).
+    let readQueue = ReadQueue()
+    /// The encoder is touched only with `sendLock` held, the decoder only with the read turn.
     let io: ConnectionIO
 
     /// The server of ``Configuration/servers`` this connection reached.
@@ -127,7 +130,7 @@ public final class PGConnection: @unchecked Sendable {
         let connection = PGConnection(
             configuration: configuration, server: server, socket: socket, logger: logger, noticeHandler: noticeHandler)
         do {
-            try await connection.exchange(cancellable: false) { io in try await connection.startup(io) }
+            try await connection.exclusive(cancellable: false) { io in try await connection.startup(io) }
         } catch {
             socket.close()
             throw error
@@ -168,41 +171,69 @@ public final class PGConnection: @unchecked Sendable {
 
     // MARK: Closing
 
-    /// Sends Terminate and closes the socket. Harmless when already closed. An exchange still
-    /// running on another task is interrupted and fails with ``PGError/Code/closed``.
+    /// Sends Terminate and closes the socket. Harmless when already closed. Exchanges still
+    /// running on other tasks are interrupted and fail with ``PGError/Code/closed``.
     public func close() async {
         let wasOpen = shared.withLock { state -> Bool in
             defer { state.closed = true }
             return !state.closed
         }
-        guard wasOpen || !io.socket.isClosed else { return }
-        if !exchangeLock.tryLock() {
-            // Someone is mid-exchange (perhaps a long query): break the socket so it ends now.
-            Sys.shutdown(io.socket.fd)
-            await exchangeLock.lock()
+        guard wasOpen else { return }
+        let idle = sendLock.tryLock()
+        if !idle || !readQueue.isIdle {
+            // Something is in flight (perhaps a long query): break the socket so it ends now.
+            io.socket.shutdown()
+            if idle { sendLock.unlock() }
+            await sendLock.lock()
         }
-        defer { exchangeLock.unlock() }
-        guard !io.socket.isClosed else { return }
-        io.encoder.reset()
-        io.encoder.terminate()
-        try? await io.flush()
+        defer { sendLock.unlock() }
+        // Wait until every reader has given up its turn, then nobody touches the socket.
+        let ticket = readQueue.take()
+        await readQueue.waitForTurn(ticket)
+        defer { readQueue.advance() }
+        if !io.socket.isShutDown {
+            io.encoder.reset()
+            io.encoder.terminate()
+            try? await io.flush()
+        }
         io.socket.close()
         logger.debug("connection closed")
     }
 
     // MARK: Exchanges
+    //
+    // Writes are serialised by `sendLock`; reads by `readQueue` in write order. A pipelined
+    // exchange holds the send lock only while writing, so other tasks can send behind it while
+    // it waits for its answer. An exclusive exchange (startup, simple query, COPY) holds the send
+    // lock until it has read its last message, so nothing is sent behind it.
 
-    /// Runs one protocol exchange with exclusive use of the socket. A failure that leaves the
-    /// protocol stream in an unknown state (I/O error, malformed message, server gone) closes
-    /// the connection; a server ErrorResponse or a bad argument does not.
-    ///
-    /// When `cancellable`, cancelling the calling task while it waits for the server sends a
-    /// CancelRequest, so the running statement ends with SQLSTATE 57014 and the connection stays
-    /// usable. (The handler is installed only around waits that suspend, see ``Socket/read``:
-    /// installing one per call would move every call off the caller's actor and back.)
-    func exchange<T>(cancellable: Bool = true, _ body: (ConnectionIO) async throws -> T) async throws -> T {
-        try await beginExchange(cancellable: cancellable)
-        defer { endExchange() }
+    /// Encodes and sends a request, then waits for this request's turn to read. On return the
+    /// caller holds the read turn and must end it with ``endRead()``.
+    func send(cancellable: Bool = true, _ encode: (inout FrontendMessageEncoder) throws -> Void) async throws {
+        await sendLock.lock()
+        let ticket: UInt64
+        do {
+            defer { sendLock.unlock() }
+            ticket = try await write(encode)
+        }
+        await readQueue.waitForTurn(ticket)
+        io.cancellable = cancellable
+        shared.withLock { $0.busy = true }
+    }
+
+    /// Runs `body` with the socket to itself: nothing is sent behind it and nobody else reads.
+    /// `body` writes with ``ConnectionIO/flush()`` and reads with ``receive(_:)``.
+    func exclusive<T>(cancellable: Bool = true, _ body: (ConnectionIO) async throws -> T) async throws -> T {
+        await sendLock.lock()
+        defer { sendLock.unlock() }
+        guard !shared.withLock({ $0.closed }), !io.socket.isShutDown else {
+            throw PGError(.closed, "the connection is closed")
+        }
+        let ticket = readQueue.take()
+        await readQueue.waitForTurn(ticket)
+        io.cancellable = cancellable
+        shared.withLock { $0.busy = true }
+        defer { endRead() }
         do {
             return try await body(io)
         } catch {
@@ -210,29 +241,45 @@ public final class PGConnection: @unchecked Sendable {
         }
     }
 
-    /// Takes the exchange lock and checks the connection is open. Pair with ``endExchange()``.
-    func beginExchange(cancellable: Bool = true) async throws {
-        await exchangeLock.lock()
-        io.cancellable = cancellable
-        let open = shared.withLock { state -> Bool in
-            if state.closed { return false }
-            state.busy = true
-            return true
-        }
-        if !open || io.socket.isClosed {
-            exchangeLock.unlock()
+    /// Writes one request while holding the send lock; returns its read ticket.
+    private func write(_ encode: (inout FrontendMessageEncoder) throws -> Void) async throws -> UInt64 {
+        guard !shared.withLock({ $0.closed }), !io.socket.isShutDown else {
             throw PGError(.closed, "the connection is closed")
+        }
+        io.encoder.reset()
+        try encode(&io.encoder)
+        do {
+            try await io.flush()
+        } catch {
+            throw failExchange(error)
+        }
+        return readQueue.take()
+    }
+
+    /// A pipelined request/answer pair: send, then read the answer with `read`.
+    func exchange<T>(
+        cancellable: Bool = true, encode: (inout FrontendMessageEncoder) throws -> Void,
+        read: (ConnectionIO) async throws -> T
+    ) async throws -> T {
+        try await send(cancellable: cancellable, encode)
+        defer { endRead() }
+        do {
+            return try await read(io)
+        } catch {
+            throw failExchange(error)
         }
     }
 
-    /// Releases the exchange lock taken by ``beginExchange()``.
-    func endExchange() {
+    /// Ends the read turn taken by ``send(cancellable:_:)`` or ``exclusive(cancellable:_:)``.
+    func endRead() {
         shared.withLock { $0.busy = false }
-        exchangeLock.unlock()
+        readQueue.advance()
     }
 
     /// Decides what a failed exchange means for the connection and returns the error to throw.
-    /// Server errors and rejected arguments leave it usable; anything else closes it.
+    /// Server errors and rejected arguments leave it usable; anything else breaks it: the socket
+    /// is shut down (not closed, as other tasks may still hold its descriptor) so every other
+    /// exchange fails promptly too.
     func failExchange(_ error: any Error) -> any Error {
         if let error = error as? PGError,
             error.code == .server || error.code == .invalidArgument || error.code == .decoding
@@ -243,9 +290,12 @@ public final class PGConnection: @unchecked Sendable {
             defer { state.closed = true }
             return state.closed
         }
-        io.socket.close()
+        io.socket.shutdown()
         if closedByUs, let error = error as? PGError, error.code == .serverClosedConnection {
             return PGError(.closed, "the connection was closed while an operation was running")
+        }
+        if let error = error as? PGError, error.code == .serverClosedConnection || error.code == .closed {
+            return error
         }
         return error
     }

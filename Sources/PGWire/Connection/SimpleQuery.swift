@@ -41,7 +41,10 @@ extension PGConnection {
     }
 
     func simpleQuery(_ sql: String, cancellable: Bool) async throws -> [SimpleQueryResult] {
-        try await exchange(cancellable: cancellable) { io in
+        // Exclusive, not pipelined: a script may contain COPY FROM STDIN, and anything sent
+        // behind it would arrive while the server expects copy data.
+        try await exclusive(cancellable: cancellable) { io in
+            io.encoder.reset()
             try io.encoder.query(sql)
             try await io.flush()
             var results: [SimpleQueryResult] = []

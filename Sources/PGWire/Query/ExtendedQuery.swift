@@ -59,39 +59,32 @@ extension PGConnection {
     func run(
         statement: String, parse: (sql: String, types: [PGDataType])?, bindings: PGBindings, columns: PGColumns?
     ) async throws -> PGRowSequence {
-        try await beginExchange()
+        try await send { encoder in
+            if let parse {
+                try encoder.parse(statementName: statement, query: parse.sql, parameterTypes: parse.types.map(\.rawValue))
+            }
+            try encoder.bind(
+                portalName: "", statementName: statement,
+                parameterFormats: bindings.count == 0 ? [] : [.binary], parameters: bindings.values,
+                resultFormats: [.binary])
+            if columns == nil { try encoder.describePortal("") }
+            try encoder.execute(portalName: "", maxRows: 0)
+            encoder.sync()
+        }
         do {
-            let stream = try await startPortal(statement: statement, parse: parse, bindings: bindings, columns: columns)
-            // A statement without rows is complete already; one with rows keeps the lock.
-            if stream.isFinished { endExchange() }
+            let stream = try await readPortalStart(columns: columns)
+            // A statement without rows is complete already; one with rows keeps the read turn.
+            if stream.isFinished { endRead() }
             return PGRowSequence(stream: stream)
         } catch {
             let thrown = failExchange(error)
-            endExchange()
+            endRead()
             throw thrown
         }
     }
 
-    private func startPortal(
-        statement: String, parse: (sql: String, types: [PGDataType])?, bindings: PGBindings, columns: PGColumns?
-    ) async throws -> RowStream {
-        io.encoder.reset()
-        if let parse {
-            try io.encoder.parse(statementName: statement, query: parse.sql, parameterTypes: parse.types.map(\.rawValue))
-        }
-        try io.encoder.bind(
-            portalName: "", statementName: statement,
-            parameterFormats: bindings.count == 0 ? [] : [.binary], parameters: bindings.values,
-            resultFormats: [.binary])
-        if columns == nil { try io.encoder.describePortal("") }
-        try io.encoder.execute(portalName: "", maxRows: 0)
-        io.encoder.sync()
-        do {
-            try await io.flush()
-        } catch {
-            io.encoder.reset()
-            throw error
-        }
+    /// Reads the answer up to the first row (or to the end for statements without rows).
+    private func readPortalStart(columns: PGColumns?) async throws -> RowStream {
         // Header: ParseComplete, BindComplete, then RowDescription or NoData (when described).
         while true {
             let message = try await receive(io)

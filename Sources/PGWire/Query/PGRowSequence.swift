@@ -3,8 +3,8 @@ import Logging
 /// The rows of a query, read from the socket as they are iterated: a result of a million rows
 /// is never held in memory.
 ///
-/// The sequence owns the connection until its last row is read; other queries on the same
-/// connection wait until then. Iterate it once, from one task. Dropping it early is fine: the
+/// The sequence holds the connection's read turn until its last row is read: other queries on
+/// the same connection are sent at once but read their answers after it. Iterate it once, from one task. Dropping it early is fine: the
 /// remaining rows are read and discarded in the background before the connection is released.
 ///
 /// ```swift
@@ -47,8 +47,9 @@ public struct PGRowSequence: AsyncSequence, Sendable {
     }
 }
 
-/// The reading state behind a ``PGRowSequence``. It holds the connection's exchange lock from
-/// the query's start until ReadyForQuery, and releases it exactly once.
+/// The reading state behind a ``PGRowSequence``. It holds the connection's read turn from the
+/// query's first answer until ReadyForQuery, and gives it up exactly once. Other tasks may send
+/// their queries meanwhile (pipelining); they read after it.
 final class RowStream: @unchecked Sendable {
     let connection: PGConnection
     let columns: PGColumns
@@ -85,10 +86,10 @@ final class RowStream: @unchecked Sendable {
         Task {
             do {
                 _ = try await RowStream.readToEnd(connection)
-                connection.endExchange()
+                connection.endRead()
             } catch {
                 let failure = connection.failExchange(error)
-                connection.endExchange()
+                connection.endRead()
                 connection.logger.debug("discarding unread rows failed", metadata: ["error": "\(failure)"])
             }
         }
@@ -103,21 +104,23 @@ final class RowStream: @unchecked Sendable {
             if let failure { throw failure }
             return nil
         }
+        let row: PGRow?
         do {
-            let row = try await nextRow()
-            if row == nil {
-                finished = true
-                connection.endExchange()
-                if let failure { throw failure }
-            }
-            return row
+            row = try await nextRow()
         } catch {
             finished = true
             let thrown = connection.failExchange(error)
-            connection.endExchange()
+            connection.endRead()
             failure = thrown
             throw thrown
         }
+        if row == nil {
+            // ReadyForQuery: the turn ends here, exactly once; a server error is thrown now.
+            finished = true
+            connection.endRead()
+            if let failure { throw failure }
+        }
+        return row
     }
 
     /// Reads up to the next DataRow; nil at ReadyForQuery. A server error is remembered and

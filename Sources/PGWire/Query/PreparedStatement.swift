@@ -85,12 +85,11 @@ extension PGConnection {
     ///   - parameterTypes: types for the leading parameters; the server infers the rest.
     public func prepare(_ sql: String, parameterTypes: [PGDataType] = []) async throws -> PGPreparedStatement {
         let name = nextStatementName()
-        return try await exchange { io in
-            io.encoder.reset()
-            try io.encoder.parse(statementName: name, query: sql, parameterTypes: parameterTypes.map(\.rawValue))
-            try io.encoder.describeStatement(name)
-            io.encoder.sync()
-            try await io.flush()
+        return try await exchange { encoder in
+            try encoder.parse(statementName: name, query: sql, parameterTypes: parameterTypes.map(\.rawValue))
+            try encoder.describeStatement(name)
+            encoder.sync()
+        } read: { io in
             var types: [PGDataType] = []
             var columns = PGColumns([])
             var failure: PGError?
@@ -122,11 +121,10 @@ extension PGConnection {
     }
 
     func closeStatement(_ name: String) async throws {
-        try await exchange { io in
-            io.encoder.reset()
-            try io.encoder.closeStatement(name)
-            io.encoder.sync()
-            try await io.flush()
+        try await exchange { encoder in
+            try encoder.closeStatement(name)
+            encoder.sync()
+        } read: { _ in
             _ = try await RowStream.readToEnd(self)
         }
     }

@@ -11,10 +11,18 @@ import Synchronization
 /// Queries do their socket I/O on the calling task's thread and only come here when a wait may
 /// be long (a slow query, a connect, a full send buffer): the task suspends, and the poller
 /// resumes it when the descriptor is ready or its deadline passes. No cooperative thread is held
-/// during such a wait.
+/// during such a wait. A descriptor may have several waiters at once (a pipelined connection
+/// has a reader and a writer), each for readability, writability or either.
 final class Poller: @unchecked Sendable {
     /// Thrown when a wait reaches its deadline first.
     struct DeadlineExceeded: Error {}
+
+    /// What a waiter waits for.
+    struct Interest: OptionSet, Sendable {
+        let rawValue: UInt32
+        static let readable = Interest(rawValue: pgw_EPOLLIN | pgw_EPOLLRDHUP)
+        static let writable = Interest(rawValue: pgw_EPOLLOUT)
+    }
 
     static let shared: Poller = {
         do {
@@ -26,20 +34,24 @@ final class Poller: @unchecked Sendable {
     }()
 
     private struct Waiter {
-        let generation: UInt32
+        let id: UInt64
+        let interest: Interest
         let continuation: CheckedContinuation<Void, any Error>
         let deadline: ContinuousClock.Instant?
     }
 
     private struct State {
-        var waiters: [Int32: Waiter] = [:]
-        var generation: UInt32 = 0
+        /// Waiters by descriptor; a descriptor with waiters is armed in epoll (one-shot).
+        var waiters: [Int32: [Waiter]] = [:]
+        var nextID: UInt64 = 0
     }
 
     private let epollFD: Int32
     private let wakeFD: Int32
     private let state = Mutex(State())
     private static let wakeToken: UInt64 = .max
+    /// Errors and hang-ups wake every waiter of the descriptor.
+    private static let failureEvents: UInt32 = 0x008 | 0x010  // EPOLLERR | EPOLLHUP
 
     private init() throws {
         epollFD = try Sys.epollCreate()
@@ -61,64 +73,87 @@ final class Poller: @unchecked Sendable {
 
     /// Suspends the calling task until `fd` is readable (or writable), the deadline passes
     /// (throws ``DeadlineExceeded``), or, when `cancellable`, the task is cancelled (throws
-    /// `CancellationError`). One waiter per descriptor at a time.
+    /// `CancellationError`).
     func wait(
         fd: Int32, writable: Bool, deadline: ContinuousClock.Instant?, cancellable: Bool
     ) async throws {
-        let events = (writable ? pgw_EPOLLOUT : pgw_EPOLLIN) | pgw_EPOLLONESHOT
-            | pgw_EPOLLRDHUP
+        try await wait(fd: fd, for: writable ? .writable : .readable, deadline: deadline, cancellable: cancellable)
+    }
+
+    /// Suspends until `fd` shows any of `interest`.
+    func wait(
+        fd: Int32, for interest: Interest, deadline: ContinuousClock.Instant?, cancellable: Bool
+    ) async throws {
+        let id = state.withLock { state -> UInt64 in
+            state.nextID &+= 1
+            return state.nextID
+        }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                register(fd: fd, events: events, deadline: deadline, continuation: continuation)
-                if cancellable && Task.isCancelled { finish(fd: fd, with: CancellationError()) }
+                register(Waiter(id: id, interest: interest, continuation: continuation, deadline: deadline), fd: fd)
+                if cancellable && Task.isCancelled { finish(fd: fd, id: id, with: CancellationError()) }
             }
         } onCancel: {
-            if cancellable { finish(fd: fd, with: CancellationError()) }
+            if cancellable { finish(fd: fd, id: id, with: CancellationError()) }
         }
     }
 
-    private func register(
-        fd: Int32, events: UInt32, deadline: ContinuousClock.Instant?,
-        continuation: CheckedContinuation<Void, any Error>
-    ) {
+    private func register(_ waiter: Waiter, fd: Int32) {
         let failure: (any Error)? = state.withLock { state in
-            if state.waiters[fd] != nil {
-                return Sys.Failure(call: "poller: descriptor already has a waiter", errno: EBUSY)
-            }
-            state.generation &+= 1
-            let generation = state.generation
-            let data = UInt64(UInt32(bitPattern: fd)) | (UInt64(generation) << 32)
+            let isNew = state.waiters[fd] == nil
+            var list = state.waiters[fd] ?? []
+            list.append(waiter)
+            let events = Self.mask(list)
             do {
-                try Sys.epollControl(epollFD, pgw_EPOLL_CTL_ADD, fd, events: events, data: data)
+                try Sys.epollControl(
+                    epollFD, isNew ? pgw_EPOLL_CTL_ADD : pgw_EPOLL_CTL_MOD, fd, events: events,
+                    data: UInt64(UInt32(bitPattern: fd)))
             } catch {
                 return error
             }
-            state.waiters[fd] = Waiter(generation: generation, continuation: continuation, deadline: deadline)
+            state.waiters[fd] = list
             return nil
         }
         if let failure {
-            continuation.resume(throwing: failure)
-        } else if deadline != nil {
+            waiter.continuation.resume(throwing: failure)
+        } else if waiter.deadline != nil {
             // The poller may be sleeping with a later timeout: wake it to recompute.
             Sys.signalEventFD(wakeFD)
         }
     }
 
-    /// Removes the waiter of `fd`, if any, and resumes it with `error` (or success when nil).
-    private func finish(fd: Int32, generation: UInt32? = nil, with error: (any Error)?) {
-        let waiter: Waiter? = state.withLock { state in
-            guard let waiter = state.waiters[fd] else { return nil }
-            if let generation, waiter.generation != generation { return nil }
-            state.waiters[fd] = nil
-            try? Sys.epollControl(epollFD, pgw_EPOLL_CTL_DEL, fd, events: 0, data: 0)
-            return waiter
+    private static func mask(_ waiters: [Waiter]) -> UInt32 {
+        waiters.reduce(pgw_EPOLLONESHOT) { $0 | $1.interest.rawValue }
+    }
+
+    /// Resumes the waiters of `fd` selected by `select` (all when nil), re-arming the descriptor
+    /// for the rest or removing it from epoll when none is left.
+    private func resume(fd: Int32, where select: (Waiter) -> Bool, with error: (any Error)?) {
+        let resumed: [Waiter] = state.withLock { state in
+            guard let list = state.waiters[fd] else { return [] }
+            let chosen = list.filter(select)
+            let rest = list.filter { !select($0) }
+            if rest.isEmpty {
+                state.waiters[fd] = nil
+                try? Sys.epollControl(epollFD, pgw_EPOLL_CTL_DEL, fd, events: 0, data: 0)
+            } else {
+                state.waiters[fd] = rest
+                try? Sys.epollControl(
+                    epollFD, pgw_EPOLL_CTL_MOD, fd, events: Self.mask(rest), data: UInt64(UInt32(bitPattern: fd)))
+            }
+            return chosen
         }
-        guard let waiter else { return }
-        if let error {
-            waiter.continuation.resume(throwing: error)
-        } else {
-            waiter.continuation.resume()
+        for waiter in resumed {
+            if let error {
+                waiter.continuation.resume(throwing: error)
+            } else {
+                waiter.continuation.resume()
+            }
         }
+    }
+
+    private func finish(fd: Int32, id: UInt64, with error: any Error) {
+        resume(fd: fd, where: { $0.id == id }, with: error)
     }
 
     private func run() {
@@ -144,8 +179,9 @@ final class Poller: @unchecked Sendable {
                     continue
                 }
                 let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: token))
-                let generation = UInt32(truncatingIfNeeded: token >> 32)
-                finish(fd: fd, generation: generation, with: nil)
+                let ready = events[index]
+                let everyone = ready & Self.failureEvents != 0
+                resume(fd: fd, where: { everyone || $0.interest.rawValue & ready != 0 }, with: nil)
             }
             expireDeadlines()
         }
@@ -153,7 +189,7 @@ final class Poller: @unchecked Sendable {
 
     private func millisecondsToEarliestDeadline() -> Int32 {
         let earliest = state.withLock { state in
-            state.waiters.values.compactMap(\.deadline).min()
+            state.waiters.values.lazy.flatMap { $0 }.compactMap(\.deadline).min()
         }
         guard let earliest else { return -1 }
         let remaining = ContinuousClock.now.duration(to: earliest)
@@ -166,10 +202,12 @@ final class Poller: @unchecked Sendable {
     private func expireDeadlines() {
         let now = ContinuousClock.now
         let expired = state.withLock { state in
-            state.waiters.filter { $0.value.deadline.map { $0 <= now } ?? false }.map { ($0.key, $0.value.generation) }
+            state.waiters.flatMap { fd, list in
+                list.filter { $0.deadline.map { $0 <= now } ?? false }.map { (fd, $0.id) }
+            }
         }
-        for (fd, generation) in expired {
-            finish(fd: fd, generation: generation, with: DeadlineExceeded())
+        for (fd, id) in expired {
+            finish(fd: fd, id: id, with: DeadlineExceeded())
         }
     }
 }

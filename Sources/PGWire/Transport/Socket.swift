@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Dispatch
+import Synchronization
 
 /// A connected, non-blocking stream socket (TCP or Unix domain) owned by one connection.
 ///
@@ -14,7 +15,10 @@ import Dispatch
 final class Socket {
     let fd: Int32
     let endpoint: Endpoint
-    private(set) var isClosed = false
+    /// Set by ``shutdown()``: reads and writes fail from then on. The descriptor stays valid (a
+    /// pipelined connection's other tasks may still hold it) until ``close()`` or deinit.
+    private let shutDown = Atomic(false)
+    private let closed = Atomic(false)
 
     private init(fd: Int32, endpoint: Endpoint) {
         self.fd = fd
@@ -22,7 +26,19 @@ final class Socket {
     }
 
     deinit {
-        if !isClosed { Sys.close(fd) }
+        if !closed.load(ordering: .acquiring) { Sys.close(fd) }
+    }
+
+    /// True once the socket was shut down or closed.
+    var isShutDown: Bool { shutDown.load(ordering: .acquiring) }
+    /// True once the descriptor was closed.
+    var isClosed: Bool { closed.load(ordering: .acquiring) }
+
+    /// Breaks the connection in both directions without releasing the descriptor: a task
+    /// blocked in a read wakes up with end of stream.
+    func shutdown() {
+        if shutDown.exchange(true, ordering: .acquiringAndReleasing) { return }
+        Sys.shutdown(fd)
     }
 
     /// Connects to `endpoint`, trying every resolved address in order, each within `timeout`.
@@ -123,7 +139,7 @@ final class Socket {
         into decoder: inout BackendMessageDecoder, spin: Duration, waitFirst: Bool = false,
         onCancel: (@Sendable () -> Void)? = nil
     ) async throws -> Int {
-        guard !isClosed else { throw PGError(.closed, "the connection is closed") }
+        guard !isShutDown else { throw PGError(.closed, "the connection is closed") }
         var spun = false
         if waitFirst && spin > .zero {
             spun = true
@@ -169,7 +185,7 @@ final class Socket {
 
     /// Writes all of `bytes`, waiting for buffer space when the kernel's send buffer is full.
     func write(_ bytes: [UInt8]) async throws {
-        guard !isClosed else { throw PGError(.closed, "the connection is closed") }
+        guard !isShutDown else { throw PGError(.closed, "the connection is closed") }
         var offset = 0
         while offset < bytes.count {
             let result: Sys.IOResult
@@ -189,10 +205,11 @@ final class Socket {
         }
     }
 
-    /// Closes the descriptor; harmless when already closed.
+    /// Closes the descriptor; harmless when already closed. Only call it when no other task can
+    /// use the socket any more.
     func close() {
-        guard !isClosed else { return }
-        isClosed = true
+        shutDown.store(true, ordering: .releasing)
+        if closed.exchange(true, ordering: .acquiringAndReleasing) { return }
         Sys.close(fd)
     }
 }

@@ -1,0 +1,50 @@
+import Synchronization
+
+/// The order in which pipelined exchanges read their answers.
+///
+/// The server answers requests in the order they were sent. Each exchange takes a ticket when
+/// it writes (under the send lock, so ticket order is write order) and reads only when the
+/// exchanges before it have read everything up to their ReadyForQuery. Handing over the turn
+/// resumes the next reader directly; an uncontended exchange never suspends.
+final class ReadQueue: Sendable {
+    private struct State {
+        var nextTicket: UInt64 = 0
+        var turn: UInt64 = 0
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// The next ticket, in write order. Call while holding the send lock, after writing.
+    func take() -> UInt64 {
+        state.withLock { state in
+            defer { state.nextTicket += 1 }
+            return state.nextTicket
+        }
+    }
+
+    /// Returns when `ticket` may read.
+    func waitForTurn(_ ticket: UInt64) async {
+        if state.withLock({ $0.turn == ticket }) { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { state -> Bool in
+                if state.turn == ticket { return true }
+                state.waiters[ticket] = continuation
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    /// Ends the current reader's turn and wakes the next one if it is waiting.
+    func advance() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.turn += 1
+            return state.waiters.removeValue(forKey: state.turn)
+        }
+        next?.resume()
+    }
+
+    /// True when no exchange has a request in flight.
+    var isIdle: Bool { state.withLock { $0.turn == $0.nextTicket } }
+}
