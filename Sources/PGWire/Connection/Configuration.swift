@@ -104,6 +104,10 @@ extension PGConnection {
         public var readSpin: Duration
         /// Size limits for incoming messages.
         public var messageLimits: BackendMessageDecoder.Limits
+        /// How many prepared statements the connection keeps for repeated queries (LRU). Zero
+        /// turns the cache off: every query then uses the unnamed statement, as PgBouncer in
+        /// transaction mode requires.
+        public var statementCacheCapacity: Int
 
         public init(
             host: String = "localhost",
@@ -130,6 +134,7 @@ extension PGConnection {
             self.tls = TLS(mode: .disable)
             self.readSpin = readSpin
             self.messageLimits = messageLimits
+            self.statementCacheCapacity = 256
         }
 
         /// The first server's host. Setting it replaces the first server's host.

@@ -34,6 +34,14 @@ final class ConnectionIO {
         justSent.store(true, ordering: .relaxed)
     }
 
+    /// Sends everything encoded so far while buffering whatever the server answers meanwhile
+    /// (see ``Socket/write(_:readingInto:)``). Only with the send lock and the read turn held.
+    func flushWhileReading() async throws {
+        defer { encoder.reset() }
+        try await socket.write(encoder.buffer, readingInto: &decoder)
+        justSent.store(true, ordering: .relaxed)
+    }
+
     /// The next message from the server, reading from the socket as needed.
     func receive() async throws -> BackendMessage {
         while true {

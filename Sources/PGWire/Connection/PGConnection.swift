@@ -35,6 +35,8 @@ public final class PGConnection: @unchecked Sendable {
     let logger: Logger
     let noticeHandler: NoticeHandler
     let shared = Mutex(Shared())
+    /// Named statements for repeated queries.
+    let statementCache: StatementCache
     /// Serialises writes (see MARK: Exchanges).
     let sendLock = ExchangeLock()
     /// Orders reads (see MARK: Exchanges).
@@ -50,6 +52,7 @@ public final class PGConnection: @unchecked Sendable {
         noticeHandler: NoticeHandler?
     ) {
         self.configuration = configuration
+        self.statementCache = StatementCache(capacity: max(0, configuration.statementCacheCapacity))
         self.server = server
         self.logger = logger
         self.io = ConnectionIO(socket: socket, limits: configuration.messageLimits, readSpin: configuration.readSpin)
@@ -313,6 +316,10 @@ public final class PGConnection: @unchecked Sendable {
                 noticeHandler(PGNotice(fields: fields))
             case .notificationResponse(let notification):
                 logger.debug("notification received", metadata: ["channel": "\(notification.channel)"])
+            case .commandComplete(let tag) where tag == "DISCARD ALL" || tag == "DEALLOCATE ALL":
+                // The server dropped every prepared statement of the session.
+                statementCache.removeAll()
+                return message
             case .errorResponse(let fields) where Self.isFatal(fields):
                 let message = fields[.message] ?? "server reported a fatal error"
                 throw PGError(.serverClosedConnection, "server closed the connection: \(message)", serverFields: fields)

@@ -17,9 +17,71 @@ extension PGConnection {
     /// Parameters are always sent as parameters, never spliced into the SQL. A server error is
     /// thrown from here (for errors before the first row) or from the iteration; either way the
     /// connection stays usable.
+    ///
+    /// A repeated query runs as a cached prepared statement (see
+    /// ``Configuration/statementCacheCapacity``): parsed once, then only bound and executed.
     public func query(_ query: PGQuery) async throws -> PGRowSequence {
         try Self.validate(query)
-        return try await run(statement: "", parse: (query.sql, query.bindings.dataTypes), bindings: query.bindings, columns: nil)
+        guard statementCache.capacity > 0 else {
+            return try await run(statement: "", parse: (query.sql, query.bindings.dataTypes), bindings: query.bindings, columns: nil)
+        }
+        let key = StatementCache.Key(sql: query.sql, types: query.bindings.dataTypes)
+        do {
+            return try await runCached(key, bindings: query.bindings)
+        } catch let error as PGError where error.sqlState == SQLState.featureNotSupported {
+            // "cached plan must not change result type": the table changed under a cached
+            // statement. It was evicted; parse it afresh, once.
+            return try await runCached(key, bindings: query.bindings)
+        }
+    }
+
+    /// Runs a query through the statement cache: Parse only on a miss, Describe only until the
+    /// columns are known.
+    private func runCached(_ key: StatementCache.Key, bindings: PGBindings) async throws -> PGRowSequence {
+        var entry: (name: String, columns: PGColumns?, isNew: Bool) = ("", nil, false)
+        do {
+            try await send { encoder in
+                for name in statementCache.takeStatementsToClose() { try encoder.closeStatement(name) }
+                entry = statementCache.lookup(key)
+                do {
+                    try Self.encodeExecution(
+                        into: &encoder, statement: entry.name, parse: entry.isNew ? (key.sql, key.types) : nil,
+                        bindings: bindings, describe: entry.columns == nil)
+                } catch {
+                    statementCache.evict(key, name: entry.name)
+                    throw error
+                }
+            }
+        }
+        do {
+            let stream = try await readPortalStart(columns: entry.columns)
+            if entry.columns == nil { statementCache.remember(stream.columns, for: key, name: entry.name) }
+            if stream.isFinished { endRead() }
+            return PGRowSequence(stream: stream)
+        } catch {
+            if entry.isNew || (error as? PGError)?.sqlState == SQLState.featureNotSupported {
+                statementCache.evict(key, name: entry.name)
+            }
+            let thrown = failExchange(error)
+            endRead()
+            throw thrown
+        }
+    }
+
+    static func encodeExecution(
+        into encoder: inout FrontendMessageEncoder, statement: String, parse: (sql: String, types: [PGDataType])?,
+        bindings: PGBindings, describe: Bool
+    ) throws {
+        if let parse {
+            try encoder.parse(statementName: statement, query: parse.sql, parameterTypes: parse.types.map(\.rawValue))
+        }
+        try encoder.bind(
+            portalName: "", statementName: statement,
+            parameterFormats: bindings.count == 0 ? [] : [.binary], parameters: bindings.values,
+            resultFormats: [.binary])
+        if describe { try encoder.describePortal("") }
+        try encoder.execute(portalName: "", maxRows: 0)
+        encoder.sync()
     }
 
     /// Runs `sql` with `$1`, `$2`, ... bound to `values`, returning its rows as they arrive.
@@ -60,16 +122,8 @@ extension PGConnection {
         statement: String, parse: (sql: String, types: [PGDataType])?, bindings: PGBindings, columns: PGColumns?
     ) async throws -> PGRowSequence {
         try await send { encoder in
-            if let parse {
-                try encoder.parse(statementName: statement, query: parse.sql, parameterTypes: parse.types.map(\.rawValue))
-            }
-            try encoder.bind(
-                portalName: "", statementName: statement,
-                parameterFormats: bindings.count == 0 ? [] : [.binary], parameters: bindings.values,
-                resultFormats: [.binary])
-            if columns == nil { try encoder.describePortal("") }
-            try encoder.execute(portalName: "", maxRows: 0)
-            encoder.sync()
+            try Self.encodeExecution(
+                into: &encoder, statement: statement, parse: parse, bindings: bindings, describe: columns == nil)
         }
         do {
             let stream = try await readPortalStart(columns: columns)
@@ -84,12 +138,12 @@ extension PGConnection {
     }
 
     /// Reads the answer up to the first row (or to the end for statements without rows).
-    private func readPortalStart(columns: PGColumns?) async throws -> RowStream {
+    func readPortalStart(columns: PGColumns?) async throws -> RowStream {
         // Header: ParseComplete, BindComplete, then RowDescription or NoData (when described).
         while true {
             let message = try await receive(io)
             switch message {
-            case .parseComplete, .bindComplete:
+            case .parseComplete, .bindComplete, .closeComplete:
                 continue
             case .rowDescription(let descriptions):
                 return RowStream(connection: self, columns: PGColumns(descriptions))

@@ -205,6 +205,63 @@ final class Socket {
         }
     }
 
+    /// Writes all of `bytes` while moving whatever the server sends meanwhile into `decoder`.
+    ///
+    /// A long pipeline or COPY must not stop reading while it writes: the server blocks once its
+    /// send buffer is full and then stops reading ours, and both sides would wait forever. Only
+    /// the task holding the connection's read turn may call this.
+    func write(_ bytes: [UInt8], readingInto decoder: inout BackendMessageDecoder) async throws {
+        guard !isShutDown else { throw PGError(.closed, "the connection is closed") }
+        var offset = 0
+        while offset < bytes.count {
+            let result: Sys.IOResult
+            do {
+                result = try bytes.withUnsafeBytes { raw in
+                    try Sys.write(fd, UnsafeRawBufferPointer(rebasing: raw[offset...]))
+                }
+            } catch let failure as Sys.Failure {
+                throw PGError(.serverClosedConnection, "could not send data to server: \(Sys.describe(failure.errno))", errno: failure.errno)
+            }
+            switch result {
+            case .done(let count):
+                offset += count
+            case .wouldBlock:
+                if try drainAvailable(into: &decoder) == 0 {
+                    try await Poller.shared.wait(fd: fd, for: [.readable, .writable], deadline: nil, cancellable: false)
+                }
+            }
+        }
+    }
+
+    /// Reads everything available now without waiting; returns the byte count (0 if none).
+    func drainAvailable(into decoder: inout BackendMessageDecoder) throws -> Int {
+        var total = 0
+        while true {
+            var outcome = Sys.IOResult.wouldBlock
+            var failure: Sys.Failure?
+            _ = decoder.writeIntoTail(minimumCapacity: 64 * 1024) { buffer in
+                do throws(Sys.Failure) {
+                    outcome = try Sys.read(fd, into: buffer)
+                } catch {
+                    failure = error
+                }
+                if case .done(let count) = outcome { return count }
+                return 0
+            }
+            if let failure {
+                throw PGError(.serverClosedConnection, "could not receive data from server: \(Sys.describe(failure.errno))", errno: failure.errno)
+            }
+            switch outcome {
+            case .done(0):
+                throw PGError(.serverClosedConnection, "server closed the connection unexpectedly")
+            case .done(let count):
+                total += count
+            case .wouldBlock:
+                return total
+            }
+        }
+    }
+
     /// Closes the descriptor; harmless when already closed. Only call it when no other task can
     /// use the socket any more.
     func close() {
