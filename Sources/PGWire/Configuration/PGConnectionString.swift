@@ -72,10 +72,12 @@ public struct PGConnectionString: Sendable, Hashable, CustomStringConvertible {
     static func quoted(_ value: String) -> String {
         let needsQuotes = value.isEmpty || value.utf8.contains { isConnectionStringSpace($0) || $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "\\") }
         guard needsQuotes else { return value }
+        // By scalar, not by Character: a quote or backslash followed by a combining mark is one
+        // Character, and would go unescaped.
         var result = "'"
-        for character in value {
-            if character == "'" || character == "\\" { result.append("\\") }
-            result.append(character)
+        for scalar in value.unicodeScalars {
+            if scalar == "'" || scalar == "\\" { result.unicodeScalars.append("\\") }
+            result.unicodeScalars.append(scalar)
         }
         return result + "'"
     }
