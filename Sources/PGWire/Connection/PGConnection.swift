@@ -229,6 +229,18 @@ public final class PGConnection: @unchecked Sendable {
     func exclusive<T>(cancellable: Bool = true, _ body: (ConnectionIO) async throws -> T) async throws -> T {
         await sendLock.lock()
         defer { sendLock.unlock() }
+        try await takeReadTurnWhileSending(cancellable: cancellable)
+        defer { endRead() }
+        do {
+            return try await body(io)
+        } catch {
+            throw failExchange(error)
+        }
+    }
+
+    /// With the send lock held: checks the connection is open, then waits until every earlier
+    /// request has been answered, so the caller may both write and read. End with ``endRead()``.
+    func takeReadTurnWhileSending(cancellable: Bool) async throws {
         guard !shared.withLock({ $0.closed }), !io.socket.isShutDown else {
             throw PGError(.closed, "the connection is closed")
         }
@@ -236,12 +248,6 @@ public final class PGConnection: @unchecked Sendable {
         await readQueue.waitForTurn(ticket)
         io.cancellable = cancellable
         shared.withLock { $0.busy = true }
-        defer { endRead() }
-        do {
-            return try await body(io)
-        } catch {
-            throw failExchange(error)
-        }
     }
 
     /// Writes one request while holding the send lock; returns its read ticket.

@@ -74,16 +74,7 @@ final class CopyOutStream: @unchecked Sendable {
     }
 
     deinit {
-        guard !finished else { return }
-        let connection = self.connection
-        Task {
-            do {
-                _ = try await RowStream.readToEnd(connection)
-            } catch {
-                _ = connection.failExchange(error)
-            }
-            connection.endRead()
-        }
+        if !finished { connection.discardRestInBackground() }
     }
 
     func nextChunk() async throws -> [UInt8]? {

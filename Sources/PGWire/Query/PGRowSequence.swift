@@ -80,19 +80,8 @@ final class RowStream: @unchecked Sendable {
     }
 
     deinit {
-        guard !finished else { return }
-        // Dropped before the end: read the rest off the socket, then release the connection.
-        let connection = self.connection
-        Task {
-            do {
-                _ = try await RowStream.readToEnd(connection)
-                connection.endRead()
-            } catch {
-                let failure = connection.failExchange(error)
-                connection.endRead()
-                connection.logger.debug("discarding unread rows failed", metadata: ["error": "\(failure)"])
-            }
-        }
+        // Dropped before the end: read the rest off the socket, then release the turn.
+        if !finished { connection.discardRestInBackground() }
     }
 
     func next() async throws -> PGRow? {
@@ -147,6 +136,7 @@ final class RowStream: @unchecked Sendable {
     }
 
     /// Reads and discards the rest of an exchange; returns the command tag.
+    /// (Used by sequences dropped before their end, see ``PGConnection/discardRestInBackground()``.)
     static func readToEnd(_ connection: PGConnection) async throws -> String? {
         var tag: String?
         var failure: PGError?
@@ -160,6 +150,22 @@ final class RowStream: @unchecked Sendable {
                 return tag
             default: continue
             }
+        }
+    }
+}
+
+extension PGConnection {
+    /// Reads the rest of the current exchange in a new task and then gives up the read turn:
+    /// for a row or COPY sequence dropped before its end, whose deinit cannot wait.
+    func discardRestInBackground() {
+        Task {
+            do {
+                _ = try await RowStream.readToEnd(self)
+            } catch {
+                let failure = failExchange(error)
+                logger.debug("discarding unread results failed", metadata: ["error": "\(failure)"])
+            }
+            endRead()
         }
     }
 }

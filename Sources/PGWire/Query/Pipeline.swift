@@ -45,13 +45,7 @@ extension PGConnection {
         await sendLock.lock()
         var sendLocked = true
         defer { if sendLocked { sendLock.unlock() } }
-        guard !shared.withLock({ $0.closed }), !io.socket.isShutDown else {
-            throw PGError(.closed, "the connection is closed")
-        }
-        let ticket = readQueue.take()
-        await readQueue.waitForTurn(ticket)
-        io.cancellable = true
-        shared.withLock { $0.busy = true }
+        try await takeReadTurnWhileSending(cancellable: true)
         defer { endRead() }
         var flushed = false
         do {

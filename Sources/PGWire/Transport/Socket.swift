@@ -146,20 +146,7 @@ final class Socket {
             _ = try? Sys.poll(fd, events: Int16(POLLIN), timeout: spin)
         }
         while true {
-            var outcome = Sys.IOResult.wouldBlock
-            var failure: Sys.Failure?
-            _ = decoder.writeIntoTail(minimumCapacity: 16 * 1024) { buffer in
-                do throws(Sys.Failure) {
-                    outcome = try Sys.read(fd, into: buffer)
-                } catch {
-                    failure = error
-                }
-                if case .done(let count) = outcome { return count }
-                return 0
-            }
-            if let failure {
-                throw PGError(.serverClosedConnection, "could not receive data from server: \(Sys.describe(failure.errno))", errno: failure.errno)
-            }
+            let outcome = try readOnce(into: &decoder, minimumCapacity: 16 * 1024)
             switch outcome {
             case .done(0):
                 throw PGError(.serverClosedConnection, "server closed the connection unexpectedly")
@@ -237,21 +224,7 @@ final class Socket {
     func drainAvailable(into decoder: inout BackendMessageDecoder) throws -> Int {
         var total = 0
         while true {
-            var outcome = Sys.IOResult.wouldBlock
-            var failure: Sys.Failure?
-            _ = decoder.writeIntoTail(minimumCapacity: 64 * 1024) { buffer in
-                do throws(Sys.Failure) {
-                    outcome = try Sys.read(fd, into: buffer)
-                } catch {
-                    failure = error
-                }
-                if case .done(let count) = outcome { return count }
-                return 0
-            }
-            if let failure {
-                throw PGError(.serverClosedConnection, "could not receive data from server: \(Sys.describe(failure.errno))", errno: failure.errno)
-            }
-            switch outcome {
+            switch try readOnce(into: &decoder, minimumCapacity: 64 * 1024) {
             case .done(0):
                 throw PGError(.serverClosedConnection, "server closed the connection unexpectedly")
             case .done(let count):
@@ -260,6 +233,25 @@ final class Socket {
                 return total
             }
         }
+    }
+
+    /// One non-blocking recv straight into the decoder's free space.
+    private func readOnce(into decoder: inout BackendMessageDecoder, minimumCapacity: Int) throws -> Sys.IOResult {
+        var outcome = Sys.IOResult.wouldBlock
+        var failure: Sys.Failure?
+        _ = decoder.writeIntoTail(minimumCapacity: minimumCapacity) { buffer in
+            do throws(Sys.Failure) {
+                outcome = try Sys.read(fd, into: buffer)
+            } catch {
+                failure = error
+            }
+            if case .done(let count) = outcome { return count }
+            return 0
+        }
+        if let failure {
+            throw PGError(.serverClosedConnection, "could not receive data from server: \(Sys.describe(failure.errno))", errno: failure.errno)
+        }
+        return outcome
     }
 
     /// Closes the descriptor; harmless when already closed. Only call it when no other task can
