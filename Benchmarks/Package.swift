@@ -1,15 +1,29 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Benchmarks live in their own package so that heavy peers never become dependencies of the
-// libraries. Run from this folder: swift run -c release RoundTripBench
+// Benchmarks live in their own package so that heavy peers (postgres-nio, SwiftNIO) never become
+// dependencies of the libraries. Run from this folder:
+//
+//   swift run -c release PGBench [--only append|roundtrip|pipeline|read] [--events N]
+//   swift run -c release RoundTripBench
+//   swift run -c release StreamMemoryBench
+
 let package = Package(
     name: "PGEventStoreBenchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "PGEventStore", path: ".."),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
+        .executableTarget(
+            name: "PGBench",
+            dependencies: [
+                .product(name: "PGWire", package: "PGEventStore"),
+                .product(name: "PGTestServer", package: "PGEventStore"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         .executableTarget(
             name: "RoundTripBench",
             dependencies: [

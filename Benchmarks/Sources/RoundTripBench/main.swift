@@ -41,6 +41,13 @@ func cpuSeconds(_ who: __rusage_who) -> Double {
     return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
+/// User CPU seconds of this process.
+func userSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+}
+
 func ours(server: TestServer, host: String, queries: Int) async throws -> Measurement {
     let configuration = PGConnection.Configuration(host: host, port: server.port, user: server.superuser, database: server.database)
     let connection = try await PGConnection.connect(configuration)
@@ -48,6 +55,7 @@ func ours(server: TestServer, host: String, queries: Int) async throws -> Measur
     for _ in 0..<1000 { _ = try await connection.simpleQuery("SELECT 1") }
     let clock = ContinuousClock()
     let cpuBefore = cpuSeconds(RUSAGE_SELF)
+    let userBefore = userSeconds()
     let elapsed = try await clock.measure {
         for _ in 0..<queries {
             let results = try await connection.simpleQuery("SELECT 1")
@@ -55,6 +63,10 @@ func ours(server: TestServer, host: String, queries: Int) async throws -> Measur
         }
     }
     let cpu = cpuSeconds(RUSAGE_SELF) - cpuBefore
+    let user = userSeconds() - userBefore
+    if options.pgwireOnly {
+        print(String(format: "  client CPU per query: user %.2f µs, system %.2f µs", user * 1e6 / Double(queries), (cpu - user) * 1e6 / Double(queries)))
+    }
     await connection.close()
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     return Measurement(name: "PGWire simpleQuery (\(host.hasPrefix("/") ? "unix" : "tcp"))", microsecondsPerQuery: seconds * 1e6 / Double(queries), cpuMicrosecondsPerQuery: cpu * 1e6 / Double(queries))
@@ -90,7 +102,7 @@ func libpq(server: TestServer, host: String, queries: Int) throws -> Measurement
     return Measurement(name: "libpq via pgbench (\(host.hasPrefix("/") ? "unix" : "tcp"))", microsecondsPerQuery: 1_000_000 / tps, cpuMicrosecondsPerQuery: cpu * 1e6 / Double(queries))
 }
 
-let options = Options(arguments: CommandLine.arguments)
+nonisolated(unsafe) let options = Options(arguments: CommandLine.arguments)
 let server = try TestServer.start()
 defer { try? server.stop() }
 

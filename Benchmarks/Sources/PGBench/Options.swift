@@ -1,0 +1,85 @@
+import Foundation
+
+/// The command line of `PGBench`.
+struct Options {
+    enum Benchmark: String, CaseIterable {
+        case append, roundtrip, pipeline, read
+    }
+
+    /// The benchmarks to run, in this order.
+    var benchmarks = Benchmark.allCases
+    /// A libpq connection URI or key=value string; nil starts a private test server.
+    var url: String?
+    /// Connect over the test server's Unix socket instead of TCP on 127.0.0.1.
+    var unixSocket = false
+    /// Events written by each append contender, and rows read by the read benchmark.
+    var events = 1_000_000
+    /// Streams the events are spread over.
+    var streams = 10_000
+    /// Events per transaction in the append benchmark.
+    var batchSize = 1_000
+    /// Sequential `SELECT $1::int` round trips.
+    var queries = 20_000
+    /// `SELECT $1::int` statements in the pipeline benchmark.
+    var pipelineQueries = 100_000
+    /// Statements per pipeline (PGWire, pgbench) or queries in flight (postgres-nio).
+    var depth = 100
+
+    static let usage = """
+        usage: PGBench [--only append|roundtrip|pipeline|read[,...]] [--url URI] [--unix]
+                       [--events N] [--streams N] [--batch N] [--queries N]
+                       [--pipeline-queries N] [--depth N]
+
+          --only       run only these benchmarks (comma-separated, or repeat the option)
+          --url        a libpq connection string (postgres://user:pass@host:port/db); default:
+                       start a private PostgreSQL server (needs a local installation)
+          --unix       with the private server, connect over its Unix socket instead of TCP
+          --events     events appended by each append contender and rows read (1000000)
+          --streams    streams the events are spread over (10000)
+          --batch      events per transaction (1000)
+          --queries    sequential round trips (20000)
+          --pipeline-queries  pipelined queries (100000)
+          --depth      statements per pipeline, queries in flight (100)
+        """
+
+    init(arguments: [String]) throws {
+        var only: [Benchmark] = []
+        var iterator = arguments.dropFirst().makeIterator()
+        func value(_ name: String) throws -> String {
+            guard let value = iterator.next() else { throw UsageError("\(name) needs a value") }
+            return value
+        }
+        func count(_ name: String) throws -> Int {
+            let text = try value(name).replacingOccurrences(of: "_", with: "")
+            guard let number = Int(text), number > 0 else { throw UsageError("\(name) needs a positive number") }
+            return number
+        }
+        while let argument = iterator.next() {
+            switch argument {
+            case "--only":
+                for name in try value(argument).split(separator: ",") {
+                    guard let benchmark = Benchmark(rawValue: String(name)) else {
+                        throw UsageError("unknown benchmark \(name)")
+                    }
+                    only.append(benchmark)
+                }
+            case "--url": url = try value(argument)
+            case "--unix": unixSocket = true
+            case "--events": events = try count(argument)
+            case "--streams": streams = try count(argument)
+            case "--batch": batchSize = try count(argument)
+            case "--queries": queries = try count(argument)
+            case "--pipeline-queries": pipelineQueries = try count(argument)
+            case "--depth": depth = try count(argument)
+            case "--help", "-h": throw UsageError(nil)
+            default: throw UsageError("unknown argument \(argument)")
+            }
+        }
+        if !only.isEmpty { benchmarks = Benchmark.allCases.filter(only.contains) }
+    }
+
+    struct UsageError: Error {
+        let message: String?
+        init(_ message: String?) { self.message = message }
+    }
+}
