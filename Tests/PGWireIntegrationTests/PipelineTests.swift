@@ -80,6 +80,18 @@ extension Integration {
             #expect(try await connection.query("SELECT 1").collect().count == 1)
         }
 
+        @Test func pipelineUsesTheStatementCache() async throws {
+            let connection = try await Integration.connect()
+            defer { Task { await connection.close() } }
+            let queries: [PGQuery] = (0..<100).map { "SELECT \(Int32($0)) * 2" }
+            for _ in 0..<2 {
+                let results = try await connection.pipeline(queries)
+                #expect(try results[99].get().rows[0].decode(Int32.self, at: 0) == 198)
+            }
+            let cached = try await connection.simpleQuery("SELECT count(*) FROM pg_prepared_statements WHERE statement = 'SELECT $1 * 2'")
+            #expect(cached[0].rows[0].text(at: 0) == "1")
+        }
+
         @Test func emptyPipelineAndBatch() async throws {
             let connection = try await Integration.connect()
             defer { Task { await connection.close() } }

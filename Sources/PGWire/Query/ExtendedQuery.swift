@@ -70,7 +70,7 @@ extension PGConnection {
 
     static func encodeExecution(
         into encoder: inout FrontendMessageEncoder, statement: String, parse: (sql: String, types: [PGDataType])?,
-        bindings: PGBindings, describe: Bool
+        bindings: PGBindings, describe: Bool, sync: Bool = true
     ) throws {
         if let parse {
             try encoder.parse(statementName: statement, query: parse.sql, parameterTypes: parse.types.map(\.rawValue))
@@ -81,7 +81,7 @@ extension PGConnection {
             resultFormats: [.binary])
         if describe { try encoder.describePortal("") }
         try encoder.execute(portalName: "", maxRows: 0)
-        encoder.sync()
+        if sync { encoder.sync() }
     }
 
     /// Runs `sql` with `$1`, `$2`, ... bound to `values`, returning its rows as they arrive.

@@ -48,16 +48,34 @@ extension PGConnection {
         try await takeReadTurnWhileSending(cancellable: true)
         defer { endRead() }
         var flushed = false
+        // Per statement: its cache entry (nil when the cache is off) and known columns.
+        var plans: [(key: StatementCache.Key, name: String, isNew: Bool)?] = []
+        var known: [PGColumns?] = []
+        plans.reserveCapacity(queries.count)
+        known.reserveCapacity(queries.count)
         do {
             io.encoder.reset()
+            if statementCache.capacity > 0 {
+                for name in statementCache.takeStatementsToClose() { try io.encoder.closeStatement(name) }
+            }
             for query in queries {
-                try io.encoder.parse(statementName: "", query: query.sql, parameterTypes: query.bindings.dataTypes.map(\.rawValue))
-                try io.encoder.bind(
-                    portalName: "", statementName: "", parameterFormats: query.bindings.count == 0 ? [] : [.binary],
-                    parameters: query.bindings.values, resultFormats: [.binary])
-                try io.encoder.describePortal("")
-                try io.encoder.execute(portalName: "", maxRows: 0)
-                if syncEach { io.encoder.sync() }
+                var statement = ""
+                var parse: (sql: String, types: [PGDataType])? = (query.sql, query.bindings.dataTypes)
+                var columns: PGColumns?
+                if statementCache.capacity > 0 {
+                    let key = StatementCache.Key(sql: query.sql, types: query.bindings.dataTypes)
+                    let entry = statementCache.lookup(key)
+                    statement = entry.name
+                    parse = entry.isNew ? parse : nil
+                    columns = entry.columns
+                    plans.append((key, entry.name, entry.isNew))
+                } else {
+                    plans.append(nil)
+                }
+                known.append(columns)
+                try Self.encodeExecution(
+                    into: &io.encoder, statement: statement, parse: parse, bindings: query.bindings,
+                    describe: columns == nil, sync: syncEach)
                 if io.encoder.buffer.count >= Self.pipelineChunk {
                     flushed = true
                     try await io.flushWhileReading()
@@ -67,9 +85,23 @@ extension PGConnection {
             try await io.flushWhileReading()
             sendLock.unlock()
             sendLocked = false
-            return try await readPipelineResults(count: queries.count, syncEach: syncEach)
+            let results = try await readPipelineResults(known: known, syncEach: syncEach)
+            // Remember new statements' columns; forget statements whose parse failed.
+            for (index, plan) in plans.enumerated() {
+                guard let plan else { continue }
+                switch results[index] {
+                case .success(let result) where known[index] == nil:
+                    statementCache.remember(result.columns, for: plan.key, name: plan.name)
+                case .failure where plan.isNew:
+                    statementCache.evict(plan.key, name: plan.name)
+                default:
+                    continue
+                }
+            }
+            return results
         } catch {
             io.encoder.reset()
+            for case let plan? in plans where plan.isNew { statementCache.evict(plan.key, name: plan.name) }
             if flushed, let error = error as? PGError, error.code == .invalidArgument {
                 // Part of the pipeline is already on the wire without its end: the session
                 // cannot be brought back in step, so it ends here.
@@ -81,18 +113,25 @@ extension PGConnection {
         }
     }
 
-    /// Reads `count` statement results. With `syncEach`, every statement ends with its own
-    /// ReadyForQuery; otherwise one ReadyForQuery ends them all, and after an error the server
-    /// skips the rest (their entries repeat that error).
-    private func readPipelineResults(count: Int, syncEach: Bool) async throws -> [Result<PGQueryResult, PGError>] {
+    /// Reads one result per statement, in order. `known[i]` is statement i's columns when its
+    /// portal was not described (a cached statement). With `syncEach`, every statement ends with
+    /// its own ReadyForQuery; otherwise one ReadyForQuery ends them all, and after an error the
+    /// server skips the rest (their entries repeat that error).
+    private func readPipelineResults(known: [PGColumns?], syncEach: Bool) async throws -> [Result<PGQueryResult, PGError>] {
+        let count = known.count
         var results: [Result<PGQueryResult, PGError>] = []
         results.reserveCapacity(count)
-        var columns = PGColumns([])
+        var columns = known.first.flatMap { $0 } ?? PGColumns([])
         var rows: [PGRow] = []
         var failure: PGError?
+        func finish(_ result: Result<PGQueryResult, PGError>) {
+            results.append(result)
+            rows = []
+            if results.count < count { columns = known[results.count] ?? PGColumns([]) }
+        }
         while true {
             switch try await receive(io) {
-            case .parseComplete, .bindComplete, .portalSuspended:
+            case .parseComplete, .bindComplete, .portalSuspended, .closeComplete:
                 continue
             case .rowDescription(let descriptions):
                 columns = PGColumns(descriptions)
@@ -101,15 +140,13 @@ extension PGConnection {
             case .dataRow(let data):
                 rows.append(PGRow(columns: columns, data: data))
             case .commandComplete(let tag):
-                results.append(.success(PGQueryResult(columns: columns, rows: rows, commandTag: tag)))
-                rows = []
+                finish(.success(PGQueryResult(columns: columns, rows: rows, commandTag: tag)))
             case .emptyQueryResponse:
-                results.append(.success(PGQueryResult(columns: columns, rows: [], commandTag: "")))
+                finish(.success(PGQueryResult(columns: columns, rows: [], commandTag: "")))
             case .errorResponse(let fields):
                 let error = PGError.server(fields)
                 failure = error
-                results.append(.failure(error))
-                rows = []
+                finish(.failure(error))
             case .readyForQuery(let status):
                 ready(status)
                 if !syncEach {
