@@ -28,7 +28,8 @@ extension PGConnection {
     /// Sends a CancelRequest from a separate task if an exchange is running; used by task
     /// cancellation handlers, which must not block.
     func cancelInBackground() {
-        guard shared.withLock({ $0.busy && !$0.closed }) else { return }
+        // Something to cancel only while a request is in flight.
+        guard !readQueue.isIdle, !shared.withLock({ $0.closed }) else { return }
         Task {
             do {
                 try await self.cancel()

@@ -26,8 +26,6 @@ public final class PGConnection: @unchecked Sendable {
         var closed = false
         /// Numbers the named prepared statements of this session.
         var statementCounter = 0
-        /// True while an exchange runs (a CancelRequest then has something to cancel).
-        var busy = false
     }
 
     /// The settings this connection was opened with.
@@ -221,7 +219,6 @@ public final class PGConnection: @unchecked Sendable {
         }
         await readQueue.waitForTurn(ticket)
         io.cancellable = cancellable
-        shared.withLock { $0.busy = true }
     }
 
     /// Runs `body` with the socket to itself: nothing is sent behind it and nobody else reads.
@@ -247,7 +244,6 @@ public final class PGConnection: @unchecked Sendable {
         let ticket = readQueue.take()
         await readQueue.waitForTurn(ticket)
         io.cancellable = cancellable
-        shared.withLock { $0.busy = true }
     }
 
     /// Writes one request while holding the send lock; returns its read ticket.
@@ -281,7 +277,6 @@ public final class PGConnection: @unchecked Sendable {
 
     /// Ends the read turn taken by ``send(cancellable:_:)`` or ``exclusive(cancellable:_:)``.
     func endRead() {
-        shared.withLock { $0.busy = false }
         readQueue.advance()
     }
 

@@ -215,26 +215,24 @@ public struct PGCopyBinaryDecoder: Sendable {
             bytes = Array(storage[readIndex..<(readIndex + size)])
             consume(size)
         }
-        var starts: [Int32] = []
-        var lengths: [Int32] = []
-        starts.reserveCapacity(fieldCount)
-        lengths.reserveCapacity(fieldCount)
+        var spans: [Int32] = []
+        spans.reserveCapacity(2 * fieldCount)
         bytes.withUnsafeBytes { raw in
             var offset = 2
             for _ in 0..<fieldCount {
                 let length = Int32(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int32.self))
                 offset += 4
                 if length < 0 {
-                    starts.append(-1)
-                    lengths.append(0)
+                    spans.append(-1)
+                    spans.append(0)
                 } else {
-                    starts.append(Int32(truncatingIfNeeded: offset))
-                    lengths.append(length)
+                    spans.append(Int32(truncatingIfNeeded: offset))
+                    spans.append(length)
                     offset += Int(length)
                 }
             }
         }
-        return DataRow(validatedBytes: bytes, starts: starts, lengths: lengths)
+        return DataRow(validatedBytes: bytes, spans: spans)
     }
 
     // MARK: Buffer

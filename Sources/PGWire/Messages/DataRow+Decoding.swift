@@ -1,6 +1,6 @@
 extension BackendMessageDecoder {
-    /// Decodes a DataRow body in one pass with the three allocations ``DataRow`` needs (its bytes,
-    /// starts and lengths); every length is validated before the row is built. The scratch space
+    /// Decodes a DataRow body in one pass with the two allocations ``DataRow`` needs (its bytes and
+    /// spans); every length is validated before the row is built. The scratch space
     /// for the validation is on the stack for ordinary rows.
     static func decodeDataRow(_ body: UnsafeRawBufferPointer) throws(PGError) -> DataRow {
         let type = UInt8(ascii: "D")
@@ -16,10 +16,10 @@ extension BackendMessageDecoder {
             throw violation(type: type, "\(count) columns cannot fit in \(size - 2) bytes")
         }
 
-        // Lengths are validated into one scratch buffer (on the stack for ordinary rows), then
-        // copied into the two arrays DataRow keeps: cheaper than growing them entry by entry.
-        let (starts, lengths) = try withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * count) {
-            (scratch) throws(PGError) -> ([Int32], [Int32]) in
+        // Spans are validated into one scratch buffer (on the stack for ordinary rows), then
+        // copied into the one array DataRow keeps: cheaper than growing it entry by entry.
+        let spans = try withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * count) {
+            (scratch) throws(PGError) -> [Int32] in
             var offset = 2
             for column in 0..<count {
                 guard size - offset >= 4 else {
@@ -28,27 +28,24 @@ extension BackendMessageDecoder {
                 let length = Int32(bigEndian: body.loadUnaligned(fromByteOffset: offset, as: Int32.self))
                 offset += 4
                 if length == -1 {
-                    scratch[column] = -1
-                    scratch[count + column] = 0
+                    scratch[2 * column] = -1
+                    scratch[2 * column + 1] = 0
                 } else if length < 0 {
                     throw violation(type: type, "column \(column) has negative length \(length)")
                 } else if Int(length) > size - offset {
                     throw violation(
                         type: type, "column \(column) length \(length) exceeds the \(size - offset) bytes left")
                 } else {
-                    scratch[column] = Int32(truncatingIfNeeded: offset)
-                    scratch[count + column] = length
+                    scratch[2 * column] = Int32(truncatingIfNeeded: offset)
+                    scratch[2 * column + 1] = length
                     offset += Int(length)
                 }
             }
             guard offset == size else {
                 throw violation(type: type, "\(size - offset) unexpected trailing bytes")
             }
-            return (
-                Array(UnsafeBufferPointer(rebasing: scratch[0..<count])),
-                Array(UnsafeBufferPointer(rebasing: scratch[count..<(2 * count)]))
-            )
+            return Array(UnsafeBufferPointer(rebasing: scratch[0..<(2 * count)]))
         }
-        return DataRow(validatedBytes: ByteReader.copy(body), starts: starts, lengths: lengths)
+        return DataRow(validatedBytes: ByteReader.copy(body), spans: spans)
     }
 }

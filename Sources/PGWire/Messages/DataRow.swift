@@ -6,23 +6,20 @@ public struct DataRow: Sendable, Equatable {
     /// The message body as received: Int16 column count, then for each column an Int32 length
     /// (-1 for NULL) followed by that many bytes.
     public let bytes: [UInt8]
-    /// For each column, the offset of its first value byte in ``bytes``, or -1 for NULL.
-    @usableFromInline let starts: [Int32]
-    /// For each column, its length in bytes (0 for NULL).
-    @usableFromInline let lengths: [Int32]
+    /// For column `i`: at `2i` the offset of its first value byte in ``bytes`` (-1 for NULL),
+    /// at `2i + 1` its length (0 for NULL). One array, not two: one allocation less per row.
+    @usableFromInline let spans: [Int32]
 
-    /// Creates a row from a body whose lengths were already validated. Used by the decoder.
-    init(validatedBytes: [UInt8], starts: [Int32], lengths: [Int32]) {
+    /// Creates a row from a body whose spans were already validated. Used by the decoders.
+    init(validatedBytes: [UInt8], spans: [Int32]) {
         self.bytes = validatedBytes
-        self.starts = starts
-        self.lengths = lengths
+        self.spans = spans
     }
 
     /// Builds a row from column values (`nil` for NULL); used by tests and encoders.
     public init(columns: [[UInt8]?]) {
         var bytes: [UInt8] = []
-        var starts: [Int32] = []
-        var lengths: [Int32] = []
+        var spans: [Int32] = []
         let count = UInt16(truncatingIfNeeded: columns.count)
         bytes.append(UInt8(count >> 8))
         bytes.append(UInt8(count & 0xFF))
@@ -33,29 +30,28 @@ public struct DataRow: Sendable, Equatable {
                     UInt8(length >> 24), UInt8((length >> 16) & 0xFF), UInt8((length >> 8) & 0xFF),
                     UInt8(length & 0xFF),
                 ])
-                starts.append(Int32(bytes.count))
-                lengths.append(Int32(column.count))
+                spans.append(Int32(bytes.count))
+                spans.append(Int32(column.count))
                 bytes.append(contentsOf: column)
             } else {
                 bytes.append(contentsOf: [0xFF, 0xFF, 0xFF, 0xFF])
-                starts.append(-1)
-                lengths.append(0)
+                spans.append(-1)
+                spans.append(0)
             }
         }
         self.bytes = bytes
-        self.starts = starts
-        self.lengths = lengths
+        self.spans = spans
     }
 
     /// The number of columns in the row.
-    @inlinable public var count: Int { starts.count }
+    @inlinable public var count: Int { spans.count / 2 }
 
     /// The bytes of column `index`, or `nil` when the value is SQL NULL.
     /// - Precondition: `index` is in `0..<count` (a programming error, not server input).
     @inlinable public subscript(index: Int) -> ArraySlice<UInt8>? {
-        let start = Int(starts[index])
+        let start = Int(spans[2 * index])
         if start < 0 { return nil }
-        return bytes[start..<(start + Int(lengths[index]))]
+        return bytes[start..<(start + Int(spans[2 * index + 1]))]
     }
 
     /// The value of column `index` decoded as UTF-8 text, or `nil` for NULL.
