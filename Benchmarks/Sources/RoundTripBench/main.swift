@@ -12,6 +12,8 @@ struct Options {
     var rounds = 5
     /// Skips pgbench (for profiling PGWire alone, e.g. under callgrind).
     var pgwireOnly = false
+    /// PGWire runs `SELECT $1::int` through the extended protocol (statement cache) instead.
+    var extended = false
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
         while let argument = iterator.next() {
@@ -19,6 +21,7 @@ struct Options {
             case "--queries": queries = Int(iterator.next() ?? "") ?? queries
             case "--rounds": rounds = Int(iterator.next() ?? "") ?? rounds
             case "--pgwire-only": pgwireOnly = true
+            case "--extended": extended = true
             default: FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8)); exit(2)
             }
         }
@@ -57,9 +60,14 @@ func ours(server: TestServer, host: String, queries: Int) async throws -> Measur
     let cpuBefore = cpuSeconds(RUSAGE_SELF)
     let userBefore = userSeconds()
     let elapsed = try await clock.measure {
-        for _ in 0..<queries {
-            let results = try await connection.simpleQuery("SELECT 1")
-            precondition(results[0].rows.count == 1)
+        for index in 0..<queries {
+            if options.extended {
+                let rows = try await connection.query("SELECT \(Int32(truncatingIfNeeded: index))::int").collect()
+                precondition(rows.count == 1)
+            } else {
+                let results = try await connection.simpleQuery("SELECT 1")
+                precondition(results[0].rows.count == 1)
+            }
         }
     }
     let cpu = cpuSeconds(RUSAGE_SELF) - cpuBefore
