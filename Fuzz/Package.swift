@@ -24,6 +24,8 @@ let fuzzers = [
     "FuzzValues",
     "FuzzConnectionString",
     "FuzzConnectionURI",
+    "FuzzCopyBinary",
+    "FuzzCopyText",
 ]
 
 let package = Package(

@@ -6,7 +6,7 @@ FUZZERS=(
     FuzzBackendStream FuzzBackendBody FuzzErrorNotice FuzzRowDescription FuzzDataRow
     FuzzParameterStatus FuzzBackendKeyData FuzzNotification FuzzAuthentication FuzzCopyResponse
     FuzzNegotiateProtocolVersion FuzzSCRAMServerFirst FuzzSCRAMServerFinal FuzzBase64 FuzzValues
-    FuzzConnectionString FuzzConnectionURI
+    FuzzConnectionString FuzzConnectionURI FuzzCopyBinary FuzzCopyText
 )
 
 # The dictionary of each fuzzer.
@@ -16,6 +16,7 @@ fuzz_dictionary() {
         FuzzBase64) echo "$FUZZ_DIR/Dictionaries/base64.dict" ;;
         FuzzValues) echo "$FUZZ_DIR/Dictionaries/values.dict" ;;
         FuzzConnection*) echo "$FUZZ_DIR/Dictionaries/connection.dict" ;;
+        FuzzCopy*) echo "$FUZZ_DIR/Dictionaries/copy.dict" ;;
         *) echo "$FUZZ_DIR/Dictionaries/backend.dict" ;;
     esac
 }

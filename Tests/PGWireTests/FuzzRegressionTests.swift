@@ -51,6 +51,9 @@ struct FuzzRegressionTests {
             let text = String(decoding: input.dropFirst(), as: UTF8.self)
             try Replay.connectionString(first & 1 == 1 ? "password=\(Replay.marker) " + text : text)
         },
+        // Both trap when whole and chunked decoding disagree or a round trip breaks.
+        "FuzzCopyBinary": { PGCopyFuzzing.decode($0) },
+        "FuzzCopyText": { PGCopyFuzzing.decodeText($0) },
         "FuzzConnectionURI": { input in
             guard let first = input.first else { return try Replay.connectionString("postgresql://") }
             let text = String(decoding: input.dropFirst(), as: UTF8.self)
