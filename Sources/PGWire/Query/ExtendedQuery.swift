@@ -104,7 +104,7 @@ extension PGConnection {
     }
 
     static func validate(_ query: PGQuery) throws {
-        if let error = query.encodingError { throw error }
+        if let failure = query.encodingError { throw failure.error }
         guard query.bindings.count <= PGBindings.maximumCount else {
             throw PGError(
                 .invalidArgument,

@@ -13,8 +13,10 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
     public var sql: String
     /// The parameter values.
     public var bindings: PGBindings
-    /// An encoding failure from interpolation, thrown when the query runs (interpolation cannot throw).
-    var encodingError: PGError?
+    /// An encoding failure from interpolation, thrown when the query runs (interpolation cannot
+    /// throw). Boxed: a query is copied along the call chain, and an inline `PGError?` would make
+    /// every copy retain its strings and dictionary.
+    var encodingError: EncodingFailure?
 
     public init(_ sql: String, bindings: PGBindings = PGBindings()) {
         self.sql = sql
@@ -46,7 +48,7 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
     public struct StringInterpolation: StringInterpolationProtocol {
         var sql = ""
         var bindings = PGBindings()
-        var encodingError: PGError?
+        var encodingError: EncodingFailure?
 
         public init(literalCapacity: Int, interpolationCount: Int) {
             sql.reserveCapacity(literalCapacity + interpolationCount * 3)
@@ -62,9 +64,10 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
             do {
                 try bindings.append(value)
             } catch let error as PGError {
-                encodingError = encodingError ?? error
+                encodingError = encodingError ?? EncodingFailure(error)
             } catch {
-                encodingError = encodingError ?? PGError(.invalidArgument, "parameter $\(bindings.count + 1) could not be encoded: \(error)")
+                encodingError = encodingError ?? EncodingFailure(
+                    PGError(.invalidArgument, "parameter $\(bindings.count + 1) could not be encoded: \(error)"))
             }
             // After a failed append, the placeholder number is never sent: the query throws.
             sql += "$\(max(bindings.count, 1))"
@@ -89,4 +92,10 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
         }
         return quoted + "\""
     }
+}
+
+/// A boxed ``PGError`` kept by a ``PGQuery`` whose interpolation failed to encode a value.
+final class EncodingFailure: Sendable {
+    let error: PGError
+    init(_ error: PGError) { self.error = error }
 }
