@@ -42,13 +42,10 @@ final class ConnectionIO {
         justSent.store(true, ordering: .relaxed)
     }
 
-    /// The next message from the server, reading from the socket as needed.
-    func receive() async throws -> BackendMessage {
-        while true {
-            if let message = try decoder.next() { return message }
-            let waitFirst = justSent.exchange(false, ordering: .relaxed)
-            _ = try await socket.read(
-                into: &decoder, spin: readSpin, waitFirst: waitFirst, onCancel: cancellable ? onCancel : nil)
-        }
+    /// Reads more bytes from the socket into the decoder, waiting as needed; returns the count.
+    func readMore() async throws -> Int {
+        let waitFirst = justSent.exchange(false, ordering: .relaxed)
+        return try await socket.read(
+            into: &decoder, spin: readSpin, waitFirst: waitFirst, onCancel: cancellable ? onCancel : nil)
     }
 }

@@ -311,7 +311,16 @@ public final class PGConnection: @unchecked Sendable {
     /// ErrorResponse means the server is about to close the connection; it is thrown at once.
     func receive(_ io: ConnectionIO) async throws -> BackendMessage {
         while true {
-            let message = try await io.receive()
+            // Most answers arrive in one read: take what is buffered without another async call.
+            if let message = try nextBuffered(io) { return message }
+            _ = try await io.readMore()
+        }
+    }
+
+    /// The next buffered message that is not asynchronous (see ``receive(_:)``), or nil when
+    /// more bytes must be read first. Synchronous, for the hot paths.
+    func nextBuffered(_ io: ConnectionIO) throws -> BackendMessage? {
+        while let message = try io.decoder.next() {
             switch message {
             case .parameterStatus(let name, let value):
                 shared.withLock { $0.parameters[name] = value }
@@ -330,6 +339,7 @@ public final class PGConnection: @unchecked Sendable {
                 return message
             }
         }
+        return nil
     }
 
     private static func isFatal(_ fields: [ServerField: String]) -> Bool {

@@ -117,7 +117,12 @@ final class RowStream: @unchecked Sendable {
     private func nextRow() async throws -> PGRow? {
         let io = connection.io
         while true {
-            switch try await connection.receive(io) {
+            // Rows are mostly buffered already: decode synchronously, read only when dry.
+            guard let message = try connection.nextBuffered(io) else {
+                _ = try await io.readMore()
+                continue
+            }
+            switch message {
             case .dataRow(let data):
                 if failure == nil { return PGRow(columns: columns, data: data) }
             case .commandComplete(let tag):
