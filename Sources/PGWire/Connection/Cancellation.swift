@@ -29,7 +29,7 @@ extension PGConnection {
     /// cancellation handlers, which must not block.
     func cancelInBackground() {
         // Something to cancel only while a request is in flight.
-        guard !readQueue.isIdle, !shared.withLock({ $0.closed }) else { return }
+        guard !readQueue.isIdle, !closedFlag.load(ordering: .acquiring) else { return }
         Task {
             do {
                 try await self.cancel()

@@ -23,7 +23,6 @@ public final class PGConnection: @unchecked Sendable {
         var backendKeyData: BackendKeyData?
         var protocolNegotiation: NegotiateProtocolVersion?
         var authenticationMethod = AuthenticationMethod.trust
-        var closed = false
         /// Numbers the named prepared statements of this session.
         var statementCounter = 0
     }
@@ -33,6 +32,9 @@ public final class PGConnection: @unchecked Sendable {
     let logger: Logger
     let noticeHandler: NoticeHandler
     let shared = Mutex(Shared())
+    /// Set once by ``close()`` or when the connection breaks; read on every exchange, so an
+    /// atomic rather than a field of `shared`.
+    let closedFlag = Atomic(false)
     /// Named statements for repeated queries.
     let statementCache: StatementCache
     /// Serialises writes (see MARK: Exchanges).
@@ -170,17 +172,14 @@ public final class PGConnection: @unchecked Sendable {
     public var authenticationMethod: AuthenticationMethod { shared.withLock { $0.authenticationMethod } }
 
     /// True once ``close()`` was called or the connection broke.
-    public var isClosed: Bool { shared.withLock { $0.closed } }
+    public var isClosed: Bool { closedFlag.load(ordering: .acquiring) }
 
     // MARK: Closing
 
     /// Sends Terminate and closes the socket. Harmless when already closed. Exchanges still
     /// running on other tasks are interrupted and fail with ``PGError/Code/closed``.
     public func close() async {
-        let wasOpen = shared.withLock { state -> Bool in
-            defer { state.closed = true }
-            return !state.closed
-        }
+        let wasOpen = !closedFlag.exchange(true, ordering: .acquiringAndReleasing)
         guard wasOpen else { return }
         let idle = sendLock.tryLock()
         if !idle || !readQueue.isIdle {
@@ -240,7 +239,7 @@ public final class PGConnection: @unchecked Sendable {
     /// With the send lock held: checks the connection is open, then waits until every earlier
     /// request has been answered, so the caller may both write and read. End with ``endRead()``.
     func takeReadTurnWhileSending(cancellable: Bool) async throws {
-        guard !shared.withLock({ $0.closed }), !io.socket.isShutDown else {
+        guard !closedFlag.load(ordering: .acquiring), !io.socket.isShutDown else {
             throw PGError(.closed, "the connection is closed")
         }
         let ticket = readQueue.take()
@@ -250,7 +249,7 @@ public final class PGConnection: @unchecked Sendable {
 
     /// Writes one request while holding the send lock; returns its read ticket.
     private func write(_ encode: (inout FrontendMessageEncoder) throws -> Void) async throws -> UInt64 {
-        guard !shared.withLock({ $0.closed }), !io.socket.isShutDown else {
+        guard !closedFlag.load(ordering: .acquiring), !io.socket.isShutDown else {
             throw PGError(.closed, "the connection is closed")
         }
         io.encoder.reset()
@@ -292,10 +291,7 @@ public final class PGConnection: @unchecked Sendable {
         {
             return error
         }
-        let closedByUs = shared.withLock { state -> Bool in
-            defer { state.closed = true }
-            return state.closed
-        }
+        let closedByUs = closedFlag.exchange(true, ordering: .acquiringAndReleasing)
         io.socket.shutdown()
         if closedByUs, let error = error as? PGError, error.code == .serverClosedConnection {
             return PGError(.closed, "the connection was closed while an operation was running")

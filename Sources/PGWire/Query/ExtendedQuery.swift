@@ -38,11 +38,11 @@ extension PGConnection {
     /// Runs a query through the statement cache: Parse only on a miss, Describe only until the
     /// columns are known.
     private func runCached(_ key: StatementCache.Key, bindings: PGBindings) async throws -> PGRowSequence {
-        var entry: (name: String, columns: PGColumns?, isNew: Bool) = ("", nil, false)
+        var entry: (name: String, columns: PGColumns?, isNew: Bool, toClose: [String]) = ("", nil, false, [])
         do {
             try await send { encoder in
-                for name in statementCache.takeStatementsToClose() { try encoder.closeStatement(name) }
                 entry = statementCache.lookup(key)
+                for name in entry.toClose { try encoder.closeStatement(name) }
                 do {
                     try Self.encodeExecution(
                         into: &encoder, statement: entry.name, parse: entry.isNew ? (key.sql, key.types) : nil,

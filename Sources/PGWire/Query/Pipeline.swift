@@ -55,9 +55,6 @@ extension PGConnection {
         known.reserveCapacity(queries.count)
         do {
             io.encoder.reset()
-            if statementCache.capacity > 0 {
-                for name in statementCache.takeStatementsToClose() { try io.encoder.closeStatement(name) }
-            }
             for query in queries {
                 var statement = ""
                 var parse: (sql: String, types: [PGDataType])? = (query.sql, query.bindings.dataTypes)
@@ -65,6 +62,7 @@ extension PGConnection {
                 if statementCache.capacity > 0 {
                     let key = StatementCache.Key(sql: query.sql, types: query.bindings.dataTypes)
                     let entry = statementCache.lookup(key)
+                    for name in entry.toClose { try io.encoder.closeStatement(name) }
                     statement = entry.name
                     parse = entry.isNew ? parse : nil
                     columns = entry.columns
@@ -105,7 +103,7 @@ extension PGConnection {
             if flushed, let error = error as? PGError, error.code == .invalidArgument {
                 // Part of the pipeline is already on the wire without its end: the session
                 // cannot be brought back in step, so it ends here.
-                shared.withLock { $0.closed = true }
+                closedFlag.store(true, ordering: .releasing)
                 io.socket.shutdown()
                 throw error
             }

@@ -35,14 +35,20 @@ final class StatementCache: Sendable {
         self.capacity = capacity
     }
 
-    /// The cached statement for `key`, or a new name to parse it under (then `isNew`).
-    func lookup(_ key: Key) -> (name: String, columns: PGColumns?, isNew: Bool) {
+    /// The cached statement for `key`, or a new name to parse it under (then `isNew`), and the
+    /// evicted statements to close first: one lock for both.
+    func lookup(_ key: Key) -> (name: String, columns: PGColumns?, isNew: Bool, toClose: [String]) {
         state.withLock { state in
+            var toClose: [String] = []
+            if !state.toClose.isEmpty {
+                toClose = state.toClose
+                state.toClose.removeAll()
+            }
             state.clock += 1
             if var entry = state.entries[key] {
                 entry.lastUse = state.clock
                 state.entries[key] = entry
-                return (entry.name, entry.columns, false)
+                return (entry.name, entry.columns, false, toClose)
             }
             state.counter += 1
             let name = "pgw_s\(state.counter)"
@@ -51,7 +57,9 @@ final class StatementCache: Sendable {
                 state.toClose.append(oldest.value.name)
             }
             state.entries[key] = Entry(name: name, columns: nil, lastUse: state.clock)
-            return (name, nil, true)
+            toClose += state.toClose
+            state.toClose.removeAll()
+            return (name, nil, true, toClose)
         }
     }
 
@@ -77,14 +85,6 @@ final class StatementCache: Sendable {
         state.withLock { state in
             state.entries.removeAll()
             state.toClose.removeAll()
-        }
-    }
-
-    /// Takes the names to close with the next request.
-    func takeStatementsToClose() -> [String] {
-        state.withLock { state in
-            defer { state.toClose.removeAll() }
-            return state.toClose
         }
     }
 
