@@ -13,11 +13,18 @@ final class StatementCache: Sendable {
         let types: [PGDataType]
     }
 
-    struct Entry {
+    /// A class, so that marking an entry used does not write (and re-hash) the dictionary.
+    final class Entry {
         let name: String
         /// Known after the first execution; until then each run asks for a RowDescription.
         var columns: PGColumns?
         var lastUse: UInt64
+
+        init(name: String, columns: PGColumns?, lastUse: UInt64) {
+            self.name = name
+            self.columns = columns
+            self.lastUse = lastUse
+        }
     }
 
     private struct State {
@@ -45,9 +52,8 @@ final class StatementCache: Sendable {
                 state.toClose.removeAll()
             }
             state.clock += 1
-            if var entry = state.entries[key] {
+            if let entry = state.entries[key] {
                 entry.lastUse = state.clock
-                state.entries[key] = entry
                 return (entry.name, entry.columns, false, toClose)
             }
             state.counter += 1
@@ -66,7 +72,7 @@ final class StatementCache: Sendable {
     /// Records the columns of `key`'s statement once the server described them.
     func remember(_ columns: PGColumns, for key: Key, name: String) {
         state.withLock { state in
-            if state.entries[key]?.name == name { state.entries[key]?.columns = columns }
+            if let entry = state.entries[key], entry.name == name { entry.columns = columns }
         }
     }
 
