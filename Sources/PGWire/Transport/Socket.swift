@@ -170,20 +170,23 @@ final class Socket {
         }
     }
 
+    /// One non-blocking send of `bytes[offset...]`.
+    private func sendOnce(_ bytes: [UInt8], from offset: Int) throws -> Sys.IOResult {
+        do {
+            return try bytes.withUnsafeBytes { raw in
+                try Sys.write(fd, UnsafeRawBufferPointer(rebasing: raw[offset...]))
+            }
+        } catch let failure as Sys.Failure {
+            throw PGError(.serverClosedConnection, "could not send data to server: \(Sys.describe(failure.errno))", errno: failure.errno)
+        }
+    }
+
     /// Writes all of `bytes`, waiting for buffer space when the kernel's send buffer is full.
     func write(_ bytes: [UInt8]) async throws {
         guard !isShutDown else { throw PGError(.closed, "the connection is closed") }
         var offset = 0
         while offset < bytes.count {
-            let result: Sys.IOResult
-            do {
-                result = try bytes.withUnsafeBytes { raw in
-                    try Sys.write(fd, UnsafeRawBufferPointer(rebasing: raw[offset...]))
-                }
-            } catch let failure as Sys.Failure {
-                throw PGError(.serverClosedConnection, "could not send data to server: \(Sys.describe(failure.errno))", errno: failure.errno)
-            }
-            switch result {
+            switch try sendOnce(bytes, from: offset) {
             case .done(let count):
                 offset += count
             case .wouldBlock:
@@ -201,15 +204,7 @@ final class Socket {
         guard !isShutDown else { throw PGError(.closed, "the connection is closed") }
         var offset = 0
         while offset < bytes.count {
-            let result: Sys.IOResult
-            do {
-                result = try bytes.withUnsafeBytes { raw in
-                    try Sys.write(fd, UnsafeRawBufferPointer(rebasing: raw[offset...]))
-                }
-            } catch let failure as Sys.Failure {
-                throw PGError(.serverClosedConnection, "could not send data to server: \(Sys.describe(failure.errno))", errno: failure.errno)
-            }
-            switch result {
+            switch try sendOnce(bytes, from: offset) {
             case .done(let count):
                 offset += count
             case .wouldBlock:
