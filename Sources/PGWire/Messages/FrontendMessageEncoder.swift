@@ -160,6 +160,31 @@ public struct FrontendMessageEncoder: Sendable {
         try finishMessage(start: start)
     }
 
+    /// Bind `B` with parameters already in Bind's wire layout (`count` values, each an Int32
+    /// length, -1 for NULL, then its bytes), copied in one go.
+    public mutating func bind(
+        portalName: String,
+        statementName: String,
+        parameterFormats: [FormatCode],
+        parameterCount: Int,
+        encodedParameters: [UInt8],
+        resultFormats: [FormatCode]
+    ) throws {
+        try Self.checkCString(portalName, "portal name")
+        try Self.checkCString(statementName, "statement name")
+        try Self.checkCount(parameterFormats.count, "parameter formats")
+        try Self.checkCount(parameterCount, "parameters")
+        try Self.checkCount(resultFormats.count, "result formats")
+        let start = beginMessage("B")
+        appendCString(portalName)
+        appendCString(statementName)
+        appendFormats(parameterFormats)
+        appendInt16(UInt16(parameterCount))
+        buffer.append(contentsOf: encodedParameters)
+        appendFormats(resultFormats)
+        try finishMessage(start: start)
+    }
+
     /// Describe `D` of a prepared statement (`S`).
     public mutating func describeStatement(_ name: String) throws {
         try namedMessage("D", kind: "S", name, "statement name")

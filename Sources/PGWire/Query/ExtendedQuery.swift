@@ -77,8 +77,8 @@ extension PGConnection {
         }
         try encoder.bind(
             portalName: "", statementName: statement,
-            parameterFormats: bindings.count == 0 ? [] : [.binary], parameters: bindings.values,
-            resultFormats: [.binary])
+            parameterFormats: bindings.count == 0 ? [] : [.binary], parameterCount: bindings.count,
+            encodedParameters: bindings.wire, resultFormats: [.binary])
         if describe { try encoder.describePortal("") }
         try encoder.execute(portalName: "", maxRows: 0)
         if sync { encoder.sync() }

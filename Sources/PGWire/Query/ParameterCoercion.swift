@@ -7,10 +7,14 @@
 enum ParameterCoercion {
     static func adapt(_ bindings: PGBindings, to types: [PGDataType]) throws -> PGBindings {
         var adapted = bindings
+        // Decoded only when some parameter needs adapting (usually none does).
+        var decoded: [[UInt8]?]?
         for index in 0..<min(bindings.count, types.count) {
             let from = bindings.dataTypes[index]
             let to = types[index]
-            guard from != to, to != .unspecified, let bytes = bindings.values[index] else { continue }
+            guard from != to, to != .unspecified else { continue }
+            if decoded == nil { decoded = bindings.values }
+            guard let bytes = decoded![index] else { continue }
             if let integer = integerValue(bytes, from), let width = integerWidth(to) {
                 adapted.replace(at: index, with: try encodeInteger(integer, width: width, index: index, type: to), as: to)
             } else if let value = floatValue(bytes, from), to == .float8 {
