@@ -16,7 +16,7 @@ fuzz_dictionary() {
         FuzzBase64) echo "$FUZZ_DIR/Dictionaries/base64.dict" ;;
         FuzzValues) echo "$FUZZ_DIR/Dictionaries/values.dict" ;;
         FuzzConnection*) echo "$FUZZ_DIR/Dictionaries/connection.dict" ;;
-        FuzzCopy*) echo "$FUZZ_DIR/Dictionaries/copy.dict" ;;
+        FuzzCopyBinary | FuzzCopyText) echo "$FUZZ_DIR/Dictionaries/copy.dict" ;;
         *) echo "$FUZZ_DIR/Dictionaries/backend.dict" ;;
     esac
 }

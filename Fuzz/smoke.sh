@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # CI's fuzz step: builds every fuzzer, replays Regressions/ through each, then runs each for a
-# short time (default 10 s; ./smoke.sh SECONDS) from its seed corpus. Fails on any crash, broken
-# invariant, leak, timeout or allocation over the limits. About 4 minutes on 2 cores with a
+# short time (default 8 s; ./smoke.sh SECONDS) from its seed corpus. Fails on any crash, broken
+# invariant, leak, timeout or allocation over the limits. About 3.5 minutes on 2 cores with a
 # cold build. The corpus grown here is thrown away.
 set -euo pipefail
 shopt -s nullglob
 source "$(dirname "$0")/common.sh"
-seconds="${1:-10}"
+seconds="${1:-8}"
 scratch="$(mktemp -d /tmp/pgwire-fuzz-smoke.XXXXXX)"
 trap 'rm -rf "$scratch"' EXIT
 
