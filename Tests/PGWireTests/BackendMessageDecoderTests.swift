@@ -192,6 +192,19 @@ struct BackendMessageDecoderTests {
         #expect((0..<decoded.count).map { decoded[$0].map(Array.init) } == columns)
     }
 
+    /// Rows up to DataRow.walkLimit columns find values by walking the lengths, wider rows keep
+    /// a span table: both sides of the limit must agree with what was sent.
+    @Test(arguments: [1, 7, 8, 9, 16])
+    func dataRowColumnsAroundTheWalkLimit(count: Int) throws {
+        let columns: [[UInt8]?] = (0..<count).map { $0 % 3 == 1 ? nil : [UInt8](repeating: UInt8($0), count: $0 % 4) }
+        guard case .dataRow(let decoded)? = try W.decodeOne(W.message("D", DataRow(columns: columns).bytes)) else {
+            Issue.record("not a DataRow")
+            return
+        }
+        #expect(decoded.count == count)
+        #expect((0..<count).reversed().map { decoded[$0].map(Array.init) } == columns.reversed())
+    }
+
     @Test func dataRowNegativeLengthOtherThanNullIsRejected() {
         let error = W.decodeError([0x44, 0, 0, 0, 10, 0, 1, 0xFF, 0xFF, 0xFF, 0xFE])
         #expect(error?.code == .protocolViolation)

@@ -10,10 +10,17 @@ enum Pipeline {
         let queries = options.pipelineQueries
         let depth = options.depth
         let contenders: [(String, String, Library, String, String?, (Target) async throws -> Cost)] = [
-            ("pgwire-pipeline", "PGWire pipeline", .pgwire, "pipeline", "pipelines of \(depth) statements, one Sync each", { target in
+            ("pgwire-pipeline", "PGWire pipeline", .pgwire, "pipeline", "pipeline(_:): \(depth) statements per call, one Sync each (each fails alone)", { target in
                 try await target.withPGWire { connection in
                     try await Measure.run(serverPIDs: [connection.processID].compactMap { $0 }) {
-                        try await pipelined(connection, queries: queries, depth: depth)
+                        try await pipelined(connection, queries: queries, depth: depth, batch: false)
+                    }
+                }
+            }),
+            ("pgwire-batch", "PGWire batch", .pgwire, "batch", "batch(_:): \(depth) statements per call, one Sync for all (the wire shape of pgbench's \\startpipeline ... \\endpipeline)", { target in
+                try await target.withPGWire { connection in
+                    try await Measure.run(serverPIDs: [connection.processID].compactMap { $0 }) {
+                        try await pipelined(connection, queries: queries, depth: depth, batch: true)
                     }
                 }
             }),
@@ -58,16 +65,20 @@ enum Pipeline {
             }
             report.add(outcome)
         }
-        report.add(libpq(target, options))
+        report.add(libpq(target, options, mode: "prepared"))
+        report.add(libpq(target, options, mode: "extended"))
     }
 
-    /// `pipeline(_:)` with `depth` statements at a time, each with its own Sync; every value checked.
-    static func pipelined(_ connection: PGConnection, queries: Int, depth: Int) async throws {
+    /// `pipeline(_:)` (each statement with its own Sync) or `batch(_:)` (one Sync) with `depth`
+    /// statements at a time; every value checked.
+    static func pipelined(_ connection: PGConnection, queries: Int, depth: Int, batch: Bool) async throws {
         var done = 0
         while done < queries {
             let values = done..<min(done + depth, queries)
             let statements = try values.map { try PGQuery("SELECT $1::int", [Int32(truncatingIfNeeded: $0)]) }
-            let results = try await connection.pipeline(statements)
+            let results = batch
+                ? try await connection.batch(statements).map { Result<PGQueryResult, PGError>.success($0) }
+                : try await connection.pipeline(statements)
             for (value, result) in zip(values, results) {
                 try RoundTrip.check(try result.get().rows.first?.decode(Int32.self, at: 0), Int32(truncatingIfNeeded: value))
             }
@@ -96,18 +107,19 @@ enum Pipeline {
     }
 
     /// pgbench's own pipeline: `\startpipeline`, `depth` statements, `\endpipeline` per
-    /// transaction, extended protocol.
-    static func libpq(_ target: Target, _ options: Options) -> Outcome {
+    /// transaction (one Sync for them all), with prepared statements (method "batch", PGWire
+    /// batch's like) or the unnamed statement (`-M extended`: Parse and Describe every time).
+    static func libpq(_ target: Target, _ options: Options, mode: String) -> Outcome {
         var outcome = Outcome(
-            bench: bench, key: "pgbench-pipeline", name: "libpq (pgbench \\startpipeline)", library: .libpq,
-            method: "pipeline", unit: "queries")
+            bench: bench, key: "pgbench-pipeline-\(mode)", name: "libpq (pgbench pipeline -M \(mode))", library: .libpq,
+            method: mode == "prepared" ? "batch" : "batch-unnamed", unit: "queries")
         let transactions = max(1, options.pipelineQueries / options.depth)
         let script = "\\set x 1\n\\startpipeline\n" + String(repeating: "SELECT :x::int;\n", count: options.depth) + "\\endpipeline\n"
         do {
-            let run = try Pgbench.run(target, script: script, mode: "extended", transactions: transactions)
+            let run = try Pgbench.run(target, script: script, mode: mode, transactions: transactions)
             outcome.operations = transactions * options.depth
             outcome.cost = Cost(wall: Double(transactions) / run.tps, clientCPU: run.clientCPU, serverCPU: nil)
-            outcome.note = "\(transactions) pipelines of \(options.depth) statements (-M extended); wall = transactions ÷ pgbench's tps"
+            outcome.note = "\(transactions) pipelines of \(options.depth) statements (-M \(mode)), one Sync each; wall = transactions ÷ pgbench's tps"
         } catch {
             outcome.status = .unavailable(String(describing: error))
         }

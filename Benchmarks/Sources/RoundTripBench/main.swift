@@ -2,7 +2,7 @@
 // measured with pgbench on the same private server in the same run, rounds interleaved so that
 // noise on this shared machine hits both alike.
 //
-//   swift run -c release RoundTripBench [--queries N] [--rounds R]
+//   swift run -c release RoundTripBench [--queries N] [--rounds R] [--pgwire-only [--extended | --pipeline | --batch]]
 import Foundation
 import PGTestServer
 import PGWire
@@ -14,6 +14,10 @@ struct Options {
     var pgwireOnly = false
     /// PGWire runs `SELECT $1::int` through the extended protocol (statement cache) instead.
     var extended = false
+    /// PGWire runs `SELECT $1::int` in `pipeline(_:)` calls of 100 statements instead.
+    var pipeline = false
+    /// ... or in `batch(_:)` calls of 100 statements (one Sync each).
+    var batch = false
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
         while let argument = iterator.next() {
@@ -22,6 +26,8 @@ struct Options {
             case "--rounds": rounds = Int(iterator.next() ?? "") ?? rounds
             case "--pgwire-only": pgwireOnly = true
             case "--extended": extended = true
+            case "--pipeline": pipeline = true
+            case "--batch": batch = true
             default: FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8)); exit(2)
             }
         }
@@ -61,7 +67,14 @@ func ours(server: TestServer, host: String, queries: Int) async throws -> Measur
     let userBefore = userSeconds()
     let elapsed = try await clock.measure {
         for index in 0..<queries {
-            if options.extended {
+            if options.pipeline || options.batch {
+                guard index % 100 == 0 else { continue }
+                let statements = try (index..<index + 100).map { try PGQuery("SELECT $1::int", [Int32(truncatingIfNeeded: $0)]) }
+                let last = options.batch
+                    ? try await connection.batch(statements)[99]
+                    : try await connection.pipeline(statements)[99].get()
+                precondition(last.rows.count == 1)
+            } else if options.extended {
                 let rows = try await connection.query("SELECT \(Int32(truncatingIfNeeded: index))::int").collect()
                 precondition(rows.count == 1)
             } else {

@@ -215,24 +215,7 @@ public struct PGCopyBinaryDecoder: Sendable {
             bytes = Array(storage[readIndex..<(readIndex + size)])
             consume(size)
         }
-        var spans: [Int32] = []
-        spans.reserveCapacity(2 * fieldCount)
-        bytes.withUnsafeBytes { raw in
-            var offset = 2
-            for _ in 0..<fieldCount {
-                let length = Int32(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int32.self))
-                offset += 4
-                if length < 0 {
-                    spans.append(-1)
-                    spans.append(0)
-                } else {
-                    spans.append(Int32(truncatingIfNeeded: offset))
-                    spans.append(length)
-                    offset += Int(length)
-                }
-            }
-        }
-        return DataRow(validatedBytes: bytes, spans: spans)
+        return DataRow(validatedBytes: bytes, count: fieldCount)
     }
 
     // MARK: Buffer

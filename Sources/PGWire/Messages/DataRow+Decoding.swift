@@ -1,7 +1,6 @@
 extension BackendMessageDecoder {
-    /// Decodes a DataRow body in one pass with the two allocations ``DataRow`` needs (its bytes and
-    /// spans); every length is validated before the row is built. The scratch space
-    /// for the validation is on the stack for ordinary rows.
+    /// Decodes a DataRow body: every length is validated in one pass, then the body is copied
+    /// (one allocation for rows of up to ``DataRow/walkLimit`` columns).
     static func decodeDataRow(_ body: UnsafeRawBufferPointer) throws(PGError) -> DataRow {
         let type = UInt8(ascii: "D")
         let size = body.count
@@ -16,36 +15,25 @@ extension BackendMessageDecoder {
             throw violation(type: type, "\(count) columns cannot fit in \(size - 2) bytes")
         }
 
-        // Spans are validated into one scratch buffer (on the stack for ordinary rows), then
-        // copied into the one array DataRow keeps: cheaper than growing it entry by entry.
-        let spans = try withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * count) {
-            (scratch) throws(PGError) -> [Int32] in
-            var offset = 2
-            for column in 0..<count {
-                guard size - offset >= 4 else {
-                    throw violation(type: type, "column \(column) length is truncated")
-                }
-                let length = Int32(bigEndian: body.loadUnaligned(fromByteOffset: offset, as: Int32.self))
-                offset += 4
-                if length == -1 {
-                    scratch[2 * column] = -1
-                    scratch[2 * column + 1] = 0
-                } else if length < 0 {
-                    throw violation(type: type, "column \(column) has negative length \(length)")
-                } else if Int(length) > size - offset {
-                    throw violation(
-                        type: type, "column \(column) length \(length) exceeds the \(size - offset) bytes left")
-                } else {
-                    scratch[2 * column] = Int32(truncatingIfNeeded: offset)
-                    scratch[2 * column + 1] = length
-                    offset += Int(length)
-                }
+        // Every length is checked here, so DataRow may walk them without checks.
+        var offset = 2
+        for column in 0..<count {
+            guard size - offset >= 4 else {
+                throw violation(type: type, "column \(column) length is truncated")
             }
-            guard offset == size else {
-                throw violation(type: type, "\(size - offset) unexpected trailing bytes")
+            let length = Int32(bigEndian: body.loadUnaligned(fromByteOffset: offset, as: Int32.self))
+            offset += 4
+            if length == -1 { continue }
+            guard length >= 0 else { throw violation(type: type, "column \(column) has negative length \(length)") }
+            guard Int(length) <= size - offset else {
+                throw violation(
+                    type: type, "column \(column) length \(length) exceeds the \(size - offset) bytes left")
             }
-            return Array(UnsafeBufferPointer(rebasing: scratch[0..<(2 * count)]))
+            offset += Int(length)
         }
-        return DataRow(validatedBytes: ByteReader.copy(body), spans: spans)
+        guard offset == size else {
+            throw violation(type: type, "\(size - offset) unexpected trailing bytes")
+        }
+        return DataRow(validatedBytes: ByteReader.copy(body), count: count)
     }
 }

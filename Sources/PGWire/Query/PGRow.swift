@@ -18,6 +18,9 @@ public final class PGColumns: Sendable {
     /// The number of columns.
     public var count: Int { descriptions.count }
 
+    /// No columns: the result of a statement that returns no rows. Shared.
+    static let empty = PGColumns([])
+
     /// The column names, in order.
     public var names: [String] { descriptions.map(\.name) }
 

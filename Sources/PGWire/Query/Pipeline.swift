@@ -27,19 +27,40 @@ extension PGConnection {
     /// for one task with many statements.
     public func pipeline(_ queries: [PGQuery]) async throws -> [Result<PGQueryResult, PGError>] {
         for query in queries { try Self.validate(query) }
-        return try await pipelined(queries, syncEach: true)
+        let outcome = try await pipelined(queries, syncEach: true)
+        if outcome.failures.isEmpty { return outcome.results.map { .success($0) } }
+        return outcome.results.indices.map { index in
+            if let failure = outcome.failures[index] { return .failure(failure) }
+            return .success(outcome.results[index])
+        }
     }
 
     /// Sends every query at once with a single Sync: they run as one implicit transaction and
     /// fail together, as pgx's Batch does. The first error is thrown and nothing is committed.
     public func batch(_ queries: [PGQuery]) async throws -> [PGQueryResult] {
         for query in queries { try Self.validate(query) }
-        let results = try await pipelined(queries, syncEach: false)
-        return try results.map { try $0.get() }
+        let outcome = try await pipelined(queries, syncEach: false)
+        if let failure = outcome.firstFailure { throw failure }
+        return outcome.results
     }
 
-    private func pipelined(_ queries: [PGQuery], syncEach: Bool) async throws -> [Result<PGQueryResult, PGError>] {
-        if queries.isEmpty { return [] }
+    /// What a pipeline read: a result per statement (empty for a failed one) and the failures
+    /// by statement index.
+    private struct PipelineOutcome {
+        var results: [PGQueryResult] = []
+        var failures: [Int: PGError] = [:]
+        var firstFailure: PGError? { failures.isEmpty ? nil : failures.min { $0.key < $1.key }?.value }
+    }
+
+    /// A statement parsed in this pipeline: remembered once described, forgotten if it failed.
+    private struct NewStatement {
+        let index: Int
+        let key: StatementCache.Key
+        let name: String
+    }
+
+    private func pipelined(_ queries: [PGQuery], syncEach: Bool) async throws -> PipelineOutcome {
+        if queries.isEmpty { return PipelineOutcome() }
         // Hold the send lock until everything is written, and read while writing so neither
         // side's buffers can fill up and stall the other.
         await sendLock.lock()
@@ -48,27 +69,41 @@ extension PGConnection {
         try await takeReadTurnWhileSending(cancellable: true)
         defer { endRead() }
         var flushed = false
-        // Per statement: its cache entry (nil when the cache is off) and known columns.
-        var plans: [(key: StatementCache.Key, name: String, isNew: Bool)?] = []
+        var newStatements: [NewStatement] = []
+        // Per statement: its columns when the cache knows them (its portal is not described).
         var known: [PGColumns?] = []
-        plans.reserveCapacity(queries.count)
         known.reserveCapacity(queries.count)
+        // The previous statement's plan: a pipeline usually repeats one statement, and reusing
+        // the plan skips hashing its SQL and taking the cache's lock.
+        var previousSQL: String?
+        var previousTypes: [PGDataType] = []
+        var previousName = ""
+        var previousColumns: PGColumns?
         do {
             io.encoder.reset()
-            for query in queries {
+            for (index, query) in queries.enumerated() {
                 var statement = ""
                 var parse: (sql: String, types: [PGDataType])? = (query.sql, query.bindings.dataTypes)
                 var columns: PGColumns?
-                if statementCache.capacity > 0 {
+                if previousSQL == query.sql, previousTypes == query.bindings.dataTypes {
+                    statement = previousName
+                    parse = nil
+                    columns = previousColumns
+                } else if statementCache.capacity > 0 {
                     let key = StatementCache.Key(sql: query.sql, types: query.bindings.dataTypes)
                     let entry = statementCache.lookup(key)
                     for name in entry.toClose { try io.encoder.closeStatement(name) }
                     statement = entry.name
-                    parse = entry.isNew ? parse : nil
                     columns = entry.columns
-                    plans.append((key, entry.name, entry.isNew))
-                } else {
-                    plans.append(nil)
+                    if entry.isNew {
+                        newStatements.append(NewStatement(index: index, key: key, name: entry.name))
+                    } else {
+                        parse = nil
+                    }
+                    previousSQL = query.sql
+                    previousTypes = query.bindings.dataTypes
+                    previousName = entry.name
+                    previousColumns = columns
                 }
                 known.append(columns)
                 try Self.encodeExecution(
@@ -83,23 +118,20 @@ extension PGConnection {
             try await io.flushWhileReading()
             sendLock.unlock()
             sendLocked = false
-            let results = try await readPipelineResults(known: known, syncEach: syncEach)
+            let outcome = try await readPipelineResults(known: known, syncEach: syncEach)
             // Remember new statements' columns; forget statements whose parse failed.
-            for (index, plan) in plans.enumerated() {
-                guard let plan else { continue }
-                switch results[index] {
-                case .success(let result) where known[index] == nil:
-                    statementCache.remember(result.columns, for: plan.key, name: plan.name)
-                case .failure where plan.isNew:
-                    statementCache.evict(plan.key, name: plan.name)
-                default:
-                    continue
+            for statement in newStatements {
+                if outcome.failures[statement.index] != nil {
+                    statementCache.evict(statement.key, name: statement.name)
+                } else {
+                    statementCache.remember(
+                        outcome.results[statement.index].columns, for: statement.key, name: statement.name)
                 }
             }
-            return results
+            return outcome
         } catch {
             io.encoder.reset()
-            for case let plan? in plans where plan.isNew { statementCache.evict(plan.key, name: plan.name) }
+            for statement in newStatements { statementCache.evict(statement.key, name: statement.name) }
             if flushed, let error = error as? PGError, error.code == .invalidArgument {
                 // Part of the pipeline is already on the wire without its end: the session
                 // cannot be brought back in step, so it ends here.
@@ -115,17 +147,17 @@ extension PGConnection {
     /// portal was not described (a cached statement). With `syncEach`, every statement ends with
     /// its own ReadyForQuery; otherwise one ReadyForQuery ends them all, and after an error the
     /// server skips the rest (their entries repeat that error).
-    private func readPipelineResults(known: [PGColumns?], syncEach: Bool) async throws -> [Result<PGQueryResult, PGError>] {
+    private func readPipelineResults(known: [PGColumns?], syncEach: Bool) async throws -> PipelineOutcome {
         let count = known.count
-        var results: [Result<PGQueryResult, PGError>] = []
-        results.reserveCapacity(count)
-        var columns = known.first.flatMap { $0 } ?? PGColumns([])
+        var outcome = PipelineOutcome()
+        outcome.results.reserveCapacity(count)
+        let none = PGColumns.empty
+        var columns = known[0] ?? none
         var rows: [PGRow] = []
-        var failure: PGError?
-        func finish(_ result: Result<PGQueryResult, PGError>) {
-            results.append(result)
+        func finish(_ result: PGQueryResult) {
+            outcome.results.append(result)
             rows = []
-            if results.count < count { columns = known[results.count] ?? PGColumns([]) }
+            if outcome.results.count < count { columns = known[outcome.results.count] ?? none }
         }
         while true {
             switch try await receive(io) {
@@ -134,25 +166,27 @@ extension PGConnection {
             case .rowDescription(let descriptions):
                 columns = PGColumns(descriptions)
             case .noData:
-                columns = PGColumns([])
+                columns = none
             case .dataRow(let data):
                 rows.append(PGRow(columns: columns, data: data))
             case .commandComplete(let tag):
-                finish(.success(PGQueryResult(columns: columns, rows: rows, commandTag: tag)))
+                finish(PGQueryResult(columns: columns, rows: rows, commandTag: tag))
             case .emptyQueryResponse:
-                finish(.success(PGQueryResult(columns: columns, rows: [], commandTag: "")))
+                finish(PGQueryResult(columns: columns, rows: [], commandTag: ""))
             case .errorResponse(let fields):
-                let error = PGError.server(fields)
-                failure = error
-                finish(.failure(error))
+                outcome.failures[outcome.results.count] = PGError.server(fields)
+                finish(PGQueryResult(columns: none, rows: [], commandTag: ""))
             case .readyForQuery(let status):
                 ready(status)
                 if !syncEach {
                     // One transaction: after an error every statement failed (or never ran).
-                    if let failure { return Array(repeating: .failure(failure), count: count) }
-                    return results
+                    if !outcome.failures.isEmpty, let failure = outcome.firstFailure {
+                        outcome.results = Array(repeating: PGQueryResult(columns: none, rows: [], commandTag: ""), count: count)
+                        outcome.failures = Dictionary(uniqueKeysWithValues: (0..<count).map { ($0, failure) })
+                    }
+                    return outcome
                 }
-                if results.count >= count { return results }
+                if outcome.results.count >= count { return outcome }
             case let other:
                 throw PGError(.protocolViolation, "unexpected \(other.kindName) in a pipeline result")
             }
