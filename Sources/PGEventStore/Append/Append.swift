@@ -1,0 +1,106 @@
+import PGWire
+
+extension EventStore {
+    /// Appends `events` to one stream, if its version is as `expected`.
+    ///
+    /// - Returns: the stream's new version and each event's global position.
+    /// - Throws: ``EventStoreError/Code/versionConflict`` naming the stream, the expected and
+    ///   the actual version when the expectation does not hold (nothing is written);
+    ///   ``EventStoreError/Code/idempotencyViolation`` when an event id is already stored with
+    ///   other content or at another place. A retry of an append that was already stored
+    ///   returns the original result.
+    @discardableResult
+    public func append(to stream: String, expected: ExpectedVersion = .any, _ events: [NewEvent]) async throws -> AppendResult {
+        try await append([StreamWrite(stream: stream, expected: expected, events: events)])
+    }
+
+    /// Appends to several streams in one transaction: every expectation holds and every event
+    /// is written, or nothing is.
+    ///
+    /// Small appends travel as one pipelined round trip (three statements, one Sync); from
+    /// ``Configuration/copyThreshold`` events on, the events go as binary COPY inside the
+    /// same transaction as the version checks.
+    @discardableResult
+    public func append(_ writes: [StreamWrite]) async throws -> AppendResult {
+        let plan = try AppendPlan(writes)
+        return try await leases.withConnection { connection in
+            do {
+                if plan.eventCount >= configuration.copyThreshold {
+                    return try await appendByCopy(plan, on: connection)
+                }
+                return try await appendInOneRoundTrip(plan, on: connection)
+            } catch let error as PGError {
+                return try await recover(from: error, plan, on: connection)
+            }
+        }
+    }
+
+    private func appendInOneRoundTrip(_ plan: AppendPlan, on connection: PGConnection) async throws -> AppendResult {
+        let results = try await connection.batch([
+            PGQuery(statements.ensureHeads, [plan.names]),
+            PGQuery(statements.lockHeads, [plan.names]),
+            PGQuery(statements.moveHeadsAndInsert, [
+                plan.names, plan.counts, plan.kinds, plan.exactVersions, plan.labels,
+                plan.eventStreams, plan.distances, plan.ids, plan.types, plan.data, plan.metadata,
+                schema.notificationChannel,
+            ]),
+        ])
+        return try Self.result(plan, written: results[2].rows)
+    }
+
+    private func appendByCopy(_ plan: AppendPlan, on connection: PGConnection) async throws -> AppendResult {
+        do {
+            let heads = try await connection.batch([
+                PGQuery("BEGIN"),
+                PGQuery(statements.ensureHeads, [plan.names]),
+                PGQuery(statements.lockHeads, [plan.names]),
+                PGQuery(statements.moveHeads, [plan.names, plan.counts, plan.kinds, plan.exactVersions, plan.labels]),
+            ])[3].rows
+            var newVersions: [String: Int64] = [:]
+            for row in heads { newVersions[try row.decode(String.self, at: 0)] = try row.decode(Int64.self, at: 1) }
+            _ = try await connection.copyIn(
+                table: "events", schema: schema.name,
+                columns: ["stream_name", "stream_version", "event_id", "event_type", "data", "metadata"]
+            ) { writer in
+                for index in 0..<plan.eventCount {
+                    let stream = plan.eventStreams[index]
+                    guard let head = newVersions[stream] else {
+                        throw EventStoreError(.invalidArgument, "stream \(stream) has no head after locking", stream: stream)
+                    }
+                    try await writer.writeRow(
+                        stream, head - plan.distances[index], plan.ids[index], plan.types[index], plan.data[index],
+                        plan.metadata[index])
+                }
+            }
+            let results = try await connection.batch([
+                PGQuery(statements.writtenAndNotify, [schema.notificationChannel]),
+                PGQuery("COMMIT"),
+            ])
+            return try Self.result(plan, written: results[0].rows)
+        } catch {
+            if !connection.isClosed, connection.transactionStatus != .idle {
+                _ = try? await connection.simpleQuery("ROLLBACK")
+            }
+            throw error
+        }
+    }
+
+    /// The result from the written rows: (position, stream_version, transaction_id) in the
+    /// order the events were given.
+    private static func result(_ plan: AppendPlan, written rows: [PGRow]) throws -> AppendResult {
+        guard rows.count == plan.eventCount else {
+            throw EventStoreError(.invalidArgument, "the append wrote \(rows.count) of \(plan.eventCount) events")
+        }
+        var positions: [Int64] = []
+        positions.reserveCapacity(rows.count)
+        var versions: [String: Int64] = [:]
+        var transaction = PGTransactionID(rawValue: 0)
+        for (index, row) in rows.enumerated() {
+            positions.append(try row.decode(Int64.self, at: 0))
+            let version = try row.decode(Int64.self, at: 1)
+            versions[plan.eventStreams[index]] = max(versions[plan.eventStreams[index]] ?? 0, version)
+            transaction = try row.decode(PGTransactionID.self, at: 2)
+        }
+        return AppendResult(versions: versions, positions: positions, transactionID: transaction.rawValue)
+    }
+}

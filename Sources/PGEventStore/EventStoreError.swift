@@ -1,0 +1,102 @@
+/// The one error type thrown by PGEventStore for failures of its own.
+///
+/// Every failure carries a ``Code`` saying what kind of failure it is, so callers can branch on
+/// it (`catch let error as EventStoreError where error.code == .versionConflict`). Errors about a
+/// stream also carry the stream name and, for optimistic concurrency failures, the version the
+/// caller expected and the version the store found. A failure caused by another error (a
+/// `PGError` from the server, a `DecodingError` from a `JSONDecoder`) keeps it in
+/// ``underlying``.
+///
+/// The description never shows event data or metadata, only names and versions.
+public struct EventStoreError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is. Extensible: new codes may be added without breaking callers.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: String, Sendable, Hashable {
+            case versionConflict
+            case duplicateEvent
+            case idempotencyViolation
+            case invalidArgument
+            case unregisteredEventType
+            case decoding
+            case schemaTooNew
+            case migrationFailed
+            case streamDeleted
+            case notFound
+        }
+
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The stream's version is not the one the append expected (optimistic concurrency).
+        public static let versionConflict = Code(.versionConflict)
+        /// An event with the same id is already stored, with different content.
+        public static let duplicateEvent = Code(.duplicateEvent)
+        /// A retried append with the same idempotency key does not match the append first stored
+        /// under that key.
+        public static let idempotencyViolation = Code(.idempotencyViolation)
+        /// An argument is not valid (for example an empty event type or stream name).
+        public static let invalidArgument = Code(.invalidArgument)
+        /// A Swift value was to be appended as an event, but its type is not registered in the
+        /// ``EventTypeRegistry``.
+        public static let unregisteredEventType = Code(.unregisteredEventType)
+        /// Stored JSON (event data or metadata) could not be decoded into the expected Swift type.
+        public static let decoding = Code(.decoding)
+        /// The database schema is newer than this version of the library understands.
+        public static let schemaTooNew = Code(.schemaTooNew)
+        /// A schema migration failed and was rolled back.
+        public static let migrationFailed = Code(.migrationFailed)
+        /// The stream was deleted; it can no longer be read or appended to.
+        public static let streamDeleted = Code(.streamDeleted)
+        /// The requested stream, event or subscription does not exist.
+        public static let notFound = Code(.notFound)
+
+        public var description: String { base.rawValue }
+    }
+
+    /// What kind of failure this is.
+    public var code: Code
+    /// A short explanation written by PGEventStore.
+    public var message: String
+    /// The stream the failure is about, if any.
+    public var stream: String?
+    /// The version the caller expected, in human form: `"no stream"`, `"exists"`, `"any"` or a
+    /// number such as `"7"`. Set for ``Code/versionConflict``.
+    public var expectedVersion: String?
+    /// The version the store found. `nil` means the stream does not exist (or, for codes other
+    /// than ``Code/versionConflict``, that no version is involved).
+    public var actualVersion: Int64?
+    /// The error that caused this one, if any.
+    public var underlying: (any Error)?
+
+    public init(
+        _ code: Code,
+        _ message: String,
+        stream: String? = nil,
+        expectedVersion: String? = nil,
+        actualVersion: Int64? = nil,
+        underlying: (any Error)? = nil
+    ) {
+        self.code = code
+        self.message = message
+        self.stream = stream
+        self.expectedVersion = expectedVersion
+        self.actualVersion = actualVersion
+        self.underlying = underlying
+    }
+
+    /// `"<code>: <message>"`, followed by the stream and versions when they are known. For a
+    /// version conflict a missing actual version reads "no stream", since that is what it means.
+    public var description: String {
+        var text = "\(code): \(message)"
+        var details: [String] = []
+        if let stream { details.append("stream: \(stream)") }
+        if let expectedVersion { details.append("expected: \(expectedVersion)") }
+        if let actualVersion {
+            details.append("actual: \(actualVersion)")
+        } else if code == .versionConflict {
+            details.append("actual: no stream")
+        }
+        if !details.isEmpty { text += " (" + details.joined(separator: ", ") + ")" }
+        return text
+    }
+}

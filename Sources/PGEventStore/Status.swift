@@ -1,0 +1,82 @@
+public import Foundation
+import PGWire
+
+/// A store's state at a glance.
+public struct StoreStatus: Sendable, Hashable {
+    /// The schema version (0 before migrating).
+    public var schemaVersion: Int
+    /// The last event in the global order that readers can see, nil for an empty store.
+    public var head: GlobalPosition?
+    /// The highest position written, committed or still in flight.
+    public var highestPosition: Int64?
+    /// Events and streams stored.
+    public var eventCount: Int64
+    public var streamCount: Int64
+    /// Readers see transactions below this one (`pg_snapshot_xmin(pg_current_snapshot())`).
+    public var barrier: UInt64
+    /// The oldest running transaction, which holds the barrier back: while it runs, events
+    /// of later transactions wait for it.
+    public var barrierHolder: BarrierHolder?
+}
+
+/// The backend whose transaction holds the read barrier back.
+public struct BarrierHolder: Sendable, Hashable {
+    /// Its process id (`pg_terminate_backend` takes it).
+    public var pid: Int32
+    /// When its transaction began.
+    public var since: Date?
+    /// Its `application_name`, its state (`active`, `idle in transaction`, ...) and its
+    /// transaction id.
+    public var applicationName: String?
+    public var state: String?
+    public var transactionID: UInt64
+}
+
+extension EventStore {
+    /// The schema version, the head, counts and the read barrier with its holder.
+    public func status() async throws -> StoreStatus {
+        let events = schema.table("events")
+        let streams = schema.table("streams")
+        let migrator = Migrator(schema: schema)
+        return try await leases.withConnection { connection in
+            let version = try await migrator.currentVersion(connection)
+            let barrierRow = try await connection.query("SELECT pg_snapshot_xmin(pg_current_snapshot())").collect()
+            let barrier = try barrierRow[0].decode(PGTransactionID.self, at: 0).rawValue
+            var status = StoreStatus(
+                schemaVersion: version, head: nil, highestPosition: nil, eventCount: 0, streamCount: 0, barrier: barrier,
+                barrierHolder: nil)
+            if version > 0 {
+                let heads = try await connection.batch([
+                    PGQuery("""
+                        SELECT transaction_id, position FROM \(unescaped: events)
+                        WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+                        ORDER BY transaction_id DESC, position DESC LIMIT 1
+                        """),
+                    PGQuery("SELECT max(position), count(*) FROM \(unescaped: events)"),
+                    PGQuery("SELECT count(*) FROM \(unescaped: streams) WHERE version > 0"),
+                ])
+                if let row = heads[0].rows.first {
+                    status.head = GlobalPosition(
+                        transactionID: try row.decode(PGTransactionID.self, at: 0).rawValue, position: try row.decode(Int64.self, at: 1))
+                }
+                status.highestPosition = try heads[1].rows[0].decode(Int64?.self, at: 0)
+                status.eventCount = try heads[1].rows[0].decode(Int64.self, at: 1)
+                status.streamCount = try heads[2].rows[0].decode(Int64.self, at: 0)
+            }
+            // The oldest transaction that has an id; our own has none (this connection only reads).
+            let holder = try await connection.query("""
+                SELECT pid, xact_start, application_name, state, backend_xid::text::int8
+                FROM pg_stat_activity
+                WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+                ORDER BY age(backend_xid) DESC LIMIT 1
+                """).collect()
+            if let row = holder.first {
+                status.barrierHolder = BarrierHolder(
+                    pid: try row.decode(Int32.self, at: 0), since: try row.decode(Date?.self, at: 1),
+                    applicationName: try row.decode(String?.self, at: 2), state: try row.decode(String?.self, at: 3),
+                    transactionID: UInt64(try row.decode(Int64.self, at: 4)))
+            }
+            return status
+        }
+    }
+}

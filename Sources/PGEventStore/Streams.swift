@@ -1,0 +1,71 @@
+import PGWire
+
+/// A stream's head.
+public struct StreamInfo: Sendable, Hashable {
+    /// The stream's name.
+    public var name: String
+    /// The version of its last event, deleted or not.
+    public var version: Int64
+    /// Soft-deleted, and not appended to since.
+    public var isDeleted: Bool
+    /// Events up to this version are hidden from stream reads by a soft delete (0: none).
+    public var deletedVersion: Int64
+
+    public init(name: String, version: Int64, isDeleted: Bool, deletedVersion: Int64) {
+        self.name = name
+        self.version = version
+        self.isDeleted = isDeleted
+        self.deletedVersion = deletedVersion
+    }
+}
+
+extension EventStore {
+    /// The stream's head, or nil when it was never written.
+    public func streamInfo(_ stream: String) async throws -> StreamInfo? {
+        let sql = "SELECT version, deleted, deleted_version FROM \(schema.table("streams")) WHERE stream_name = $1 AND version > 0"
+        return try await leases.withConnection { connection in
+            try await connection.query(PGQuery(sql, [stream])).collect().first.map { row in
+                StreamInfo(
+                    name: stream, version: try row.decode(Int64.self, at: 0), isDeleted: try row.decode(Bool.self, at: 1),
+                    deletedVersion: try row.decode(Int64.self, at: 2))
+            }
+        }
+    }
+
+    /// Soft-deletes a stream: its events disappear from stream reads (they stay in
+    /// ``readAll(after:categories:types:limit:)``). Appending to it again continues its
+    /// version numbering, and reads then show the new events only.
+    ///
+    /// - Parameter expected: the version the stream must be at (``ExpectedVersion/any`` for
+    ///   no check; ``ExpectedVersion/noStream`` is never satisfied by a stream to delete).
+    /// - Throws: ``EventStoreError/Code/versionConflict``; ``EventStoreError/Code/notFound``
+    ///   when the stream was never written.
+    public func deleteStream(_ stream: String, expected: ExpectedVersion = .any) async throws {
+        let streams = schema.table("streams")
+        let sql = "SELECT version, deleted FROM \(streams) WHERE stream_name = $1 AND version > 0 FOR UPDATE"
+        try await leases.withConnection { connection in
+            try await connection.withTransaction { connection in
+                guard let row = try await connection.query(PGQuery(sql, [stream])).collect().first else {
+                    throw EventStoreError(.notFound, "stream \(stream) does not exist", stream: stream, expectedVersion: expected.description)
+                }
+                let version = try row.decode(Int64.self, at: 0)
+                let deleted = try row.decode(Bool.self, at: 1)
+                let holds: Bool =
+                    switch expected {
+                    case .any: true
+                    case .noStream: false
+                    case .streamExists: !deleted
+                    case .exact(let wanted): wanted == version
+                    }
+                guard holds else {
+                    throw EventStoreError(
+                        .versionConflict,
+                        "wrong expected version for deleting stream \(stream): expected \(expected), actual \(version)\(deleted ? " (deleted)" : "")",
+                        stream: stream, expectedVersion: expected.description, actualVersion: version)
+                }
+                _ = try await connection.execute(
+                    PGQuery("UPDATE \(streams) SET deleted = true, deleted_version = version WHERE stream_name = $1", [stream]))
+            }
+        }
+    }
+}
