@@ -104,6 +104,32 @@ extension StoreIntegration {
             #expect(try loaded.data.decode([String: Int].self) == ["items": 3])
         }
 
+        struct ItemAdded: EventType, Equatable {
+            static let eventType = "ItemAdded"
+            var sku: String
+            var quantity: Int
+        }
+
+        @Test func registeredTypesDecodeAndUnknownOnesStayRawJSON() async throws {
+            let store = try await StoreIntegration.freshStore()
+            defer { Task { await store.close() } }
+            var registry = EventTypeRegistry()
+            registry.register(ItemAdded.self)
+            try await store.append(to: "cart-9", [
+                try registry.newEvent(ItemAdded(sku: "A-1", quantity: 2)),
+                try NewEvent(type: "Legacy", data: PGRawJSON(#"{"old": true}"#)),
+            ])
+            let read = try await store.readStream("cart-9").collect()
+            #expect(read.map(\.type) == ["ItemAdded", "Legacy"])
+            #expect(try read[0].decode(using: registry).value(as: ItemAdded.self) == ItemAdded(sku: "A-1", quantity: 2))
+            guard case .unknown(let type, let data) = try read[1].decode(using: registry) else {
+                Issue.record("an unregistered type must stay raw JSON")
+                return
+            }
+            let decoded = try data.decode([String: Bool].self)
+            #expect(type == "Legacy" && decoded == ["old": true])
+        }
+
         @Test func metadataRoundTrips() async throws {
             let store = try await StoreIntegration.freshStore()
             defer { Task { await store.close() } }

@@ -48,6 +48,12 @@ public struct RecordedEvent: Sendable, Hashable {
         try data.decode(T.self, using: decoder)
     }
 
+    /// Decodes the data as the Swift type `registry` maps this event's type to; a type the
+    /// registry does not know comes back as ``DecodedEvent/unknown(type:data:)``.
+    public func decode(using registry: EventTypeRegistry) throws -> DecodedEvent {
+        try registry.decode(type: type, data: data)
+    }
+
     /// The columns every read selects, in the order ``init(row:)`` decodes them.
     static let columns =
         "event_id, stream_name, stream_version, position, transaction_id, event_type, data, metadata, created_at"
