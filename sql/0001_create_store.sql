@@ -15,15 +15,16 @@ CREATE TABLE schema_migrations (
     applied_at timestamptz NOT NULL DEFAULT now()
 );
 
--- One row per stream: its head. Appends lock the heads they write (in stream-name order, so
--- concurrent multi-stream appends cannot deadlock) and check their expected versions here.
+-- One row per stream: its head. An append upserts the heads it writes in stream-name order
+-- (so concurrent multi-stream appends lock them in one order and cannot deadlock) and checks
+-- its expected versions against them in the same statement.
 -- version is the last event's stream_version (1-based); a committed stream has version >= 1.
--- A soft delete sets deleted and hides events up to deleted_version; an append afterwards
--- clears deleted and continues the numbering.
+-- A soft delete sets deleted_version to version: events up to it are hidden from stream reads,
+-- and the stream counts as deleted until an append moves version past it (the numbering
+-- continues).
 CREATE TABLE streams (
     stream_name text PRIMARY KEY,
     version bigint NOT NULL,
-    deleted boolean NOT NULL DEFAULT false,
     deleted_version bigint NOT NULL DEFAULT 0,
     created_at timestamptz NOT NULL DEFAULT now()
 );

@@ -22,12 +22,12 @@ public struct StreamInfo: Sendable, Hashable {
 extension EventStore {
     /// The stream's head, or nil when it was never written.
     public func streamInfo(_ stream: String) async throws -> StreamInfo? {
-        let sql = "SELECT version, deleted, deleted_version FROM \(schema.table("streams")) WHERE stream_name = $1 AND version > 0"
+        let sql = "SELECT version, deleted_version FROM \(schema.table("streams")) WHERE stream_name = $1 AND version > 0"
         return try await leases.withConnection { connection in
             try await connection.query(PGQuery(sql, [stream])).collect().first.map { row in
-                StreamInfo(
-                    name: stream, version: try row.decode(Int64.self, at: 0), isDeleted: try row.decode(Bool.self, at: 1),
-                    deletedVersion: try row.decode(Int64.self, at: 2))
+                let version = try row.decode(Int64.self, at: 0)
+                let deletedVersion = try row.decode(Int64.self, at: 1)
+                return StreamInfo(name: stream, version: version, isDeleted: deletedVersion == version, deletedVersion: deletedVersion)
             }
         }
     }
@@ -42,14 +42,14 @@ extension EventStore {
     ///   when the stream was never written.
     public func deleteStream(_ stream: String, expected: ExpectedVersion = .any) async throws {
         let streams = schema.table("streams")
-        let sql = "SELECT version, deleted FROM \(streams) WHERE stream_name = $1 AND version > 0 FOR UPDATE"
+        let sql = "SELECT version, deleted_version FROM \(streams) WHERE stream_name = $1 AND version > 0 FOR UPDATE"
         try await leases.withConnection { connection in
             try await connection.withTransaction { connection in
                 guard let row = try await connection.query(PGQuery(sql, [stream])).collect().first else {
                     throw EventStoreError(.notFound, "stream \(stream) does not exist", stream: stream, expectedVersion: expected.description)
                 }
                 let version = try row.decode(Int64.self, at: 0)
-                let deleted = try row.decode(Bool.self, at: 1)
+                let deleted = try row.decode(Int64.self, at: 1) == version
                 let holds: Bool =
                     switch expected {
                     case .any: true
@@ -64,7 +64,7 @@ extension EventStore {
                         stream: stream, expectedVersion: expected.description, actualVersion: version)
                 }
                 _ = try await connection.execute(
-                    PGQuery("UPDATE \(streams) SET deleted = true, deleted_version = version WHERE stream_name = $1", [stream]))
+                    PGQuery("UPDATE \(streams) SET deleted_version = version WHERE stream_name = $1", [stream]))
             }
         }
     }

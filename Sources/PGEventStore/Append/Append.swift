@@ -17,7 +17,7 @@ extension EventStore {
     /// Appends to several streams in one transaction: every expectation holds and every event
     /// is written, or nothing is.
     ///
-    /// Small appends travel as one pipelined round trip (three statements, one Sync); from
+    /// Small appends travel as one statement in one round trip; from
     /// ``Configuration/copyThreshold`` events on, the events go as binary COPY inside the
     /// same transaction as the version checks.
     @discardableResult
@@ -36,26 +36,23 @@ extension EventStore {
     }
 
     private func appendInOneRoundTrip(_ plan: AppendPlan, on connection: PGConnection) async throws -> AppendResult {
-        let results = try await connection.batch([
-            PGQuery(statements.ensureHeads, [plan.names]),
-            PGQuery(statements.lockHeads, [plan.names]),
+        // One statement in its own implicit transaction: all of it commits, or none.
+        let rows = try await connection.query(
             PGQuery(statements.moveHeadsAndInsert, [
                 plan.names, plan.counts, plan.kinds, plan.exactVersions, plan.labels,
                 plan.eventStreams, plan.distances, plan.ids, plan.types, plan.data, plan.metadata,
                 schema.notificationChannel,
-            ]),
-        ])
-        return try Self.result(plan, written: results[2].rows)
+            ])
+        ).collect()
+        return try Self.result(plan, written: rows)
     }
 
     private func appendByCopy(_ plan: AppendPlan, on connection: PGConnection) async throws -> AppendResult {
         do {
             let heads = try await connection.batch([
                 PGQuery("BEGIN"),
-                PGQuery(statements.ensureHeads, [plan.names]),
-                PGQuery(statements.lockHeads, [plan.names]),
                 PGQuery(statements.moveHeads, [plan.names, plan.counts, plan.kinds, plan.exactVersions, plan.labels]),
-            ])[3].rows
+            ])[1].rows
             var newVersions: [String: Int64] = [:]
             for row in heads { newVersions[try row.decode(String.self, at: 0)] = try row.decode(Int64.self, at: 1) }
             _ = try await connection.copyIn(

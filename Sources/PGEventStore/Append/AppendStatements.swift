@@ -1,17 +1,16 @@
 /// The SQL of an append, with the store's schema filled in. Built once per store; each
 /// statement is cached as a prepared statement on every connection.
 struct AppendStatements: Sendable {
-    /// Creates the missing heads with version 0 (a placeholder no committed append leaves
-    /// behind), in stream-name order. $1 = stream names.
-    let ensureHeads: String
-    /// Locks the heads in stream-name order: concurrent appends to overlapping streams queue
-    /// instead of deadlocking. $1 = stream names.
-    let lockHeads: String
-    /// Checks every expectation against the locked heads and moves them on; a failed check
-    /// raises SQLSTATE PGE01 inside the statement. Returns (stream_name, version). $1 names,
-    /// $2 event counts, $3 expectation kinds, $4 exact versions, $5 expectation labels.
+    /// Upserts the heads in stream-name order (creating missing ones, locking existing ones),
+    /// moves each on by its event count and checks every expectation against the version
+    /// before; a failed check raises SQLSTATE PGE01 inside the statement. Yields
+    /// `checked(stream_name, version)` with the new versions. $1 names, $2 event counts, $3
+    /// expectation kinds, $4 exact versions, $5 expectation labels.
+    private let checkedHeads: String
+    /// `checkedHeads`, returning (stream_name, version): for the COPY path, which computes the
+    /// event versions itself.
     let moveHeads: String
-    /// `moveHeads`, then inserts the events at the versions below the new heads and notifies
+    /// `checkedHeads`, then inserts the events at the versions below the new heads and notifies
     /// the store's channel once per transaction (identical payloads collapse). Returns
     /// (position, stream_version, transaction_id) in the given order. $6 event streams,
     /// $7 distance of each event from its stream's new head, $8 ids, $9 types, $10 data,
@@ -28,44 +27,49 @@ struct AppendStatements: Sendable {
     init(schema: StoreSchema) {
         let streams = schema.table("streams")
         let events = schema.table("events")
-        ensureHeads = """
-            INSERT INTO \(streams) (stream_name, version)
-            SELECT name, 0 FROM unnest($1::text[]) AS w(name) ORDER BY name COLLATE "C"
-            ON CONFLICT (stream_name) DO NOTHING
-            """
-        lockHeads = """
-            SELECT stream_name FROM \(streams) WHERE stream_name = ANY($1::text[])
-            ORDER BY stream_name COLLATE "C" FOR UPDATE
-            """
+        // One statement does what would otherwise take three (create missing heads, lock them
+        // in order, check and move them): INSERT ... ON CONFLICT processes its rows in the
+        // sorted order of its SELECT, inserting or locking and updating each, so lock order is
+        // fixed, and each head is written once. The version before = the new one - n (a head
+        // created here had none: 0). Deleted: the stream was deleted at that version.
         // kind: 0 any, 1 no stream (never written, or deleted), 2 exists, 3 exact version.
-        moveHeads = """
-            UPDATE \(streams) AS h
-            SET version = CASE
-                    WHEN w.kind = 0
-                      OR (w.kind = 1 AND (h.version = 0 OR h.deleted))
-                      OR (w.kind = 2 AND h.version > 0 AND NOT h.deleted)
-                      OR (w.kind = 3 AND h.version = w.expected)
-                    THEN h.version + w.n
-                    ELSE \(schema.quoted).raise_version_conflict(h.stream_name, w.label, nullif(h.version, 0))
-                END,
-                deleted = false
-            FROM unnest($1::text[], $2::int8[], $3::int4[], $4::int8[], $5::text[]) AS w(name, n, kind, expected, label)
-            WHERE h.stream_name = w.name
-            RETURNING h.stream_name, h.version
+        checkedHeads = """
+            w AS (
+                SELECT * FROM unnest($1::text[], $2::int8[], $3::int4[], $4::int8[], $5::text[])
+                    AS w(name, n, kind, expected, label)
+            ),
+            moved AS (
+                INSERT INTO \(streams) AS h (stream_name, version)
+                SELECT name, n FROM w ORDER BY name COLLATE "C"
+                ON CONFLICT (stream_name) DO UPDATE SET version = h.version + EXCLUDED.version
+                RETURNING h.stream_name, h.version, h.deleted_version
+            ),
+            checked AS (
+                SELECT m.stream_name, CASE
+                        WHEN w.kind = 0
+                          OR (w.kind = 1 AND (m.version = w.n OR m.deleted_version = m.version - w.n))
+                          OR (w.kind = 2 AND m.version > w.n AND m.deleted_version <> m.version - w.n)
+                          OR (w.kind = 3 AND m.version - w.n = w.expected)
+                        THEN m.version
+                        ELSE \(schema.quoted).raise_version_conflict(m.stream_name, w.label, nullif(m.version - w.n, 0))
+                    END AS version
+                FROM moved m JOIN w ON w.name = m.stream_name
+            )
             """
+        moveHeads = "WITH \(checkedHeads) SELECT stream_name, version FROM checked"
         func notify(_ channel: String) -> String {
             """
             pg_notify(\(channel), '{"transaction_id":' || transaction_id::text || ',"position":' || (max(position) OVER ())::text || '}')
             """
         }
         moveHeadsAndInsert = """
-            WITH heads AS (\(moveHeads)),
+            WITH \(checkedHeads),
             inserted AS (
                 INSERT INTO \(events) (stream_name, stream_version, event_id, event_type, data, metadata)
-                SELECT e.stream, heads.version - e.back, e.id, e.type, e.data, e.metadata
+                SELECT e.stream, checked.version - e.back, e.id, e.type, e.data, e.metadata
                 FROM unnest($6::text[], $7::int8[], $8::uuid[], $9::text[], $10::jsonb[], $11::jsonb[])
                     WITH ORDINALITY AS e(stream, back, id, type, data, metadata, ord)
-                JOIN heads ON heads.stream_name = e.stream
+                JOIN checked ON checked.stream_name = e.stream
                 ORDER BY e.ord
                 RETURNING position, stream_version, transaction_id
             )
