@@ -24,18 +24,6 @@ private struct ParcelSent: Codable, Sendable, Equatable {
     var carrier: String
 }
 
-private func error(of body: () throws -> Void) -> EventStoreError? {
-    do {
-        try body()
-        return nil
-    } catch let error as EventStoreError {
-        return error
-    } catch {
-        Issue.record("unexpected error type: \(error)")
-        return nil
-    }
-}
-
 @Suite struct EventTypeRegistryTests {
     @Test func eventTypeRoundTrip() throws {
         var registry = EventTypeRegistry()

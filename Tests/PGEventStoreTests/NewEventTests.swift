@@ -7,18 +7,6 @@ import Testing
 private struct OrderPlaced: Encodable { var orderID: Int; var note: String }
 private struct Measurement: Encodable { var value: Double }
 
-private func error(of body: () throws -> Void) -> EventStoreError? {
-    do {
-        try body()
-        return nil
-    } catch let error as EventStoreError {
-        return error
-    } catch {
-        Issue.record("unexpected error type: \(error)")
-        return nil
-    }
-}
-
 @Suite struct NewEventTests {
     @Test func keepsItsFields() throws {
         let id = UUID()
