@@ -53,6 +53,10 @@ extension PGConnection {
     /// and returned, COMMIT finds the transaction failed; the server rolls it back and this
     /// throws ``PGError/Code/transactionRolledBack``.
     ///
+    /// The transaction belongs to the connection, not to the task: statements that other tasks
+    /// send on this connection meanwhile run inside it too. Give each concurrent transaction a
+    /// connection of its own.
+    ///
     /// - Parameters:
     ///   - options: isolation level, read-only and deferrable.
     ///   - body: the work; use the connection it receives.
