@@ -58,25 +58,35 @@ enum AppendBench {
         _ target: Target, _ options: Options, _ report: Report, _ batches: [EventBatch], _ admin: PGConnection
     ) async throws {
         for contender in contenders {
-            var outcome = Outcome(
-                bench: bench, key: contender.key, name: contender.name, library: contender.library,
-                method: contender.method, unit: "events")
-            do {
-                try await recreateTable(admin)
-                outcome.cost = try await contender.run(target, batches)
-                let count = try await rowCount(admin)
-                outcome.operations = count
-                if count != options.events {
-                    outcome.status = .failed("the table holds \(count) events, not \(options.events)")
-                }
-            } catch let unavailable as Unavailable {
-                outcome.status = .unavailable(unavailable.reason)
-            } catch {
-                outcome.status = .failed(String(describing: error))
-            }
-            report.add(outcome)
+            report.add(await measure(contender, bench: bench, target, options, batches, admin))
         }
         report.add(await ServerCeiling.run(target, admin, options))
+    }
+
+    /// One contender on a recreated table, checked to hold every event afterwards. `bench` is
+    /// the report's name for it: the store benchmark runs postgres-nio's contenders too when
+    /// this benchmark did not.
+    static func measure(
+        _ contender: Contender, bench: String, _ target: Target, _ options: Options, _ batches: [EventBatch],
+        _ admin: PGConnection
+    ) async -> Outcome {
+        var outcome = Outcome(
+            bench: bench, key: contender.key, name: contender.name, library: contender.library,
+            method: contender.method, unit: "events")
+        do {
+            try await recreateTable(admin)
+            outcome.cost = try await contender.run(target, batches)
+            let count = try await rowCount(admin)
+            outcome.operations = count
+            if count != options.events {
+                outcome.status = .failed("the table holds \(count) events, not \(options.events)")
+            }
+        } catch let unavailable as Unavailable {
+            outcome.status = .unavailable(unavailable.reason)
+        } catch {
+            outcome.status = .failed(String(describing: error))
+        }
+        return outcome
     }
 
     /// Drops and creates the table, and checkpoints so that no contender pays for an earlier

@@ -41,14 +41,21 @@ enum EventData {
         INSERT INTO events (event_id, stream_id, stream_version, event_type, payload, metadata)
         SELECT gen_random_uuid(), 'order-' || lpad((i % \(streams))::text, 5, '0'), i / \(streams) + 1,
                (ARRAY['OrderPlaced','OrderPaid','OrderShipped','OrderDelivered'])[i % 4 + 1],
-               jsonb_build_object('orderId', 'ord-' || lpad(i::text, 9, '0'), 'customerId', 'cust-' || lpad((i % 9973)::text, 6, '0'),
-                   'amount', (i * 7919) % 100000, 'currency', 'EUR',
-                   'items', jsonb_build_array(jsonb_build_object('sku', 'SKU-' || lpad((i % 5000)::text, 5, '0'), 'quantity', i % 5 + 1, 'price', (i * 31) % 10000)),
-                   'channel', 'web'),
+               \(payloadSQL),
                jsonb_build_object('correlationId', gen_random_uuid()::text)
         FROM generate_series(0, \(events - 1)) AS i
         """
     }
+
+    /// The server's version of ``payload(_:)`` for event `i` (an SQL expression in `i`), shared
+    /// by every table filled on the server so that all of them hold the same payloads. The
+    /// products are bigint: `i * 7919` leaves int4 from i = 271,197 on.
+    static let payloadSQL = """
+        jsonb_build_object('orderId', 'ord-' || lpad(i::text, 9, '0'), 'customerId', 'cust-' || lpad((i % 9973)::text, 6, '0'),
+                   'amount', (i::int8 * 7919) % 100000, 'currency', 'EUR',
+                   'items', jsonb_build_array(jsonb_build_object('sku', 'SKU-' || lpad((i % 5000)::text, 5, '0'), 'quantity', i % 5 + 1, 'price', (i::int8 * 31) % 10000)),
+                   'channel', 'web')
+        """
 
     static let types = ["OrderPlaced", "OrderPaid", "OrderShipped", "OrderDelivered"]
 

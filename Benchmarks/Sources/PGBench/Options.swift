@@ -3,7 +3,7 @@ import Foundation
 /// The command line of `PGBench`.
 struct Options {
     enum Benchmark: String, CaseIterable {
-        case append, roundtrip, pipeline, read
+        case append, roundtrip, pipeline, read, store
     }
 
     /// The benchmarks to run, in this order.
@@ -12,7 +12,7 @@ struct Options {
     var url: String?
     /// Connect over the test server's Unix socket instead of TCP on 127.0.0.1.
     var unixSocket = false
-    /// Events written by each append contender, and rows read by the read benchmark.
+    /// Events written by each append contender (the store's too), and rows read by the read benchmark.
     var events = 1_000_000
     /// Streams the events are spread over.
     var streams = 10_000
@@ -26,7 +26,7 @@ struct Options {
     var depth = 100
 
     static let usage = """
-        usage: PGBench [--only append|roundtrip|pipeline|read[,...]] [--url URI] [--unix]
+        usage: PGBench [--only append|roundtrip|pipeline|read|store[,...]] [--url URI] [--unix]
                        [--events N] [--streams N] [--batch N] [--queries N]
                        [--pipeline-queries N] [--depth N]
 
@@ -34,7 +34,7 @@ struct Options {
           --url        a libpq connection string (postgres://user:pass@host:port/db); default:
                        start a private PostgreSQL server (needs a local installation)
           --unix       with the private server, connect over its Unix socket instead of TCP
-          --events     events appended by each append contender and rows read (1000000)
+          --events     events appended by each append and store contender, rows read (1000000)
           --streams    streams the events are spread over (10000)
           --batch      events per transaction (1000)
           --queries    sequential round trips (20000)

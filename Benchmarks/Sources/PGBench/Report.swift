@@ -6,6 +6,7 @@ enum Library: String {
     case postgresNIO = "postgres-nio"
     case libpq = "libpq"
     case server = "server"
+    case pgEventStore = "PGEventStore"
 }
 
 /// One contender's outcome in one benchmark.
@@ -98,8 +99,11 @@ final class Report {
         return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }
 
+    /// Wide enough for the store benchmark's longest name, "server COPY FROM file (hindsight schema)".
+    static let nameWidth = 40
+
     static let header = [
-        pad("bench", 9), pad("contender", 34), pad("per second", -12), pad("wall s", -9), pad("client s", -9),
+        pad("bench", 9), pad("contender", nameWidth), pad("per second", -12), pad("wall s", -9), pad("client s", -9),
         pad("server s", -9), pad("p50 µs", -9), pad("p99 µs", -9),
     ].joined(separator: " ")
 
@@ -111,7 +115,7 @@ final class Report {
 
     /// A fixed-width row; with `ratios`, the ratios against the ceiling, postgres-nio and libpq.
     func row(_ outcome: Outcome, ratios withRatios: Bool) -> String {
-        let lead = Self.pad(outcome.bench, 9) + " " + Self.pad(String(outcome.name.prefix(34)), 34) + " "
+        let lead = Self.pad(outcome.bench, 9) + " " + Self.pad(String(outcome.name.prefix(Self.nameWidth)), Self.nameWidth) + " "
         switch outcome.status {
         case .unavailable(let reason):
             return lead + "unavailable: \(reason)"
@@ -136,13 +140,16 @@ final class Report {
         switch key {
         case "ratio_to_ceiling": return "÷ceiling"
         case "ratio_to_postgres_nio": return "÷nio"
-        default: return "÷libpq"
+        case "ratio_to_libpq": return "÷libpq"
+        default: return storeRatioLabels[key] ?? key
         }
     }
 
     /// PGWire's throughput divided by the server-side ceiling's, by postgres-nio's and by
     /// libpq's (pgbench): the same method (query, prepared, copy, ...) if it ran, else the best.
+    /// The store benchmark compares against peers of its own (StoreRatios.swift).
     func ratios(_ outcome: Outcome) -> [(String, Double)] {
+        if outcome.bench == StoreBench.bench { return storeRatios(outcome) }
         guard outcome.library == .pgwire, let rate = outcome.rate else { return [] }
         let peers = outcomes.filter { $0.bench == outcome.bench && $0.rate != nil }
         var result: [(String, Double)] = []
@@ -164,7 +171,7 @@ final class Report {
     func printSummary(header lines: [String]) {
         print("\n=== summary ===")
         for line in lines { print(line) }
-        print(Self.header + "  ratios (PGWire throughput ÷ other)")
+        print(Self.header + "  ratios (PGWire or PGEventStore ÷ other)")
         // Each distinct note once, after the names of the contenders it belongs to.
         var notes: [(names: [String], note: String)] = []
         for outcome in outcomes {

@@ -1,7 +1,8 @@
 // PGWire against postgres-nio, libpq (pgbench) and the server's own ceiling, in one run on one
-// server: appending events, sequential round trips, pipelined queries and reading events.
+// server: appending events, sequential round trips, pipelined queries and reading events; then
+// PGEventStore's append against the same ceilings.
 //
-//   swift run -c release PGBench [--only append|roundtrip|pipeline|read] [--events N] [--url URI]
+//   swift run -c release PGBench [--only append|roundtrip|pipeline|read|store] [--events N] [--url URI]
 //
 // Each contender prints a JSON line (starting with `{`) and a table row as it finishes; a
 // summary with ratios follows at the end. See README.md.
@@ -39,6 +40,7 @@ enum Harness {
                 case .roundtrip: try await RoundTrip.run(target, options, report)
                 case .pipeline: try await Pipeline.run(target, options, report)
                 case .read: try await ReadBench.run(target, options, report)
+                case .store: try await StoreBench.run(target, options, report)
                 }
             } catch {
                 print("\(benchmark.rawValue) failed: \(error)")
