@@ -68,6 +68,34 @@ private func code(of body: () throws -> Void) -> EventStoreError.Code? {
         #expect(metadata.extra == ["user": ["id": 7], "n": 1.5])
     }
 
+    /// Ids-only metadata skips JSONEncoder and JSONDecoder; the bytes and values must be what
+    /// the Codable path gives.
+    @Test func idsOnlyFastPathMatchesTheCodablePath() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for metadata in [
+            EventMetadata(), EventMetadata(correlationID: correlation), EventMetadata(causationID: causation),
+            EventMetadata(correlationID: correlation, causationID: causation),
+        ] {
+            let fast = try #require(metadata.idsOnlyJSON)
+            #expect(fast == [UInt8](try encoder.encode(metadata)))
+            #expect(EventMetadata(idsOnlyJSON: fast) == metadata)
+        }
+        // As jsonb prints it.
+        let spaced = #"{"causationId": "0190A1B2-C3D4-7E5F-9A6B-7C8D9E0F1A2C", "correlationId": "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b"}"#
+        #expect(EventMetadata(idsOnlyJSON: Array(spaced.utf8)) == EventMetadata(correlationID: correlation, causationID: causation))
+        // Anything else goes the long way, and still decodes.
+        for other in [
+            #"{"correlationId": "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b", "tenant": "acme"}"#,
+            #"{"correlationId": null}"#, #"{"correlationId": "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2\u0062"}"#,
+            #"{"correlationId": "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b"} x"#, #"{"correlationId": "not a uuid"}"#,
+        ] {
+            #expect(EventMetadata(idsOnlyJSON: Array(other.utf8)) == nil, "\(other)")
+        }
+        #expect(try EventMetadata(json: Array(#"{"correlationId": "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2\u0062"}"#.utf8)).correlationID == correlation)
+        #expect(EventMetadata(extra: ["a": 1]).idsOnlyJSON == nil)
+    }
+
     @Test func roundTrips() throws {
         let metadata = EventMetadata(correlationID: correlation, causationID: causation, extra: ["a": [true, nil, "s"]])
         #expect(try EventMetadata(json: metadata.encodedJSON()) == metadata)

@@ -40,7 +40,7 @@ extension EventStore {
         let rows = try await connection.query(
             PGQuery(statements.moveHeadsAndInsert, [
                 plan.names, plan.counts, plan.kinds, plan.exactVersions, plan.labels,
-                plan.eventStreams, plan.distances, plan.ids, plan.types, plan.data, plan.metadata,
+                plan.streamIndexes, plan.distances, plan.ids, plan.types, plan.data, plan.metadata,
                 schema.notificationChannel,
             ])
         ).collect()
@@ -53,20 +53,20 @@ extension EventStore {
                 PGQuery("BEGIN"),
                 PGQuery(statements.moveHeads, [plan.names, plan.counts, plan.kinds, plan.exactVersions, plan.labels]),
             ])[1].rows
-            var newVersions: [String: Int64] = [:]
-            for row in heads { newVersions[try row.decode(String.self, at: 0)] = try row.decode(Int64.self, at: 1) }
+            // The new versions, in the order of plan.names.
+            let newVersions = try heads.first?.decode([Int64].self, at: 0) ?? []
+            guard newVersions.count == plan.names.count else {
+                throw EventStoreError(.invalidArgument, "\(newVersions.count) heads moved for \(plan.names.count) streams")
+            }
             _ = try await connection.copyIn(
                 table: "events", schema: schema.name,
                 columns: ["stream_name", "stream_version", "event_id", "event_type", "data", "metadata"]
             ) { writer in
                 for index in 0..<plan.eventCount {
-                    let stream = plan.eventStreams[index]
-                    guard let head = newVersions[stream] else {
-                        throw EventStoreError(.invalidArgument, "stream \(stream) has no head after locking", stream: stream)
-                    }
+                    let head = newVersions[Int(plan.streamIndexes[index]) - 1]
                     try await writer.writeRow(
-                        stream, head - plan.distances[index], plan.ids[index], plan.types[index], plan.data[index],
-                        plan.metadata[index])
+                        plan.eventStreams[index], head - plan.distances[index], plan.ids[index], plan.types[index],
+                        plan.data[index], plan.metadata[index])
                 }
             }
             let results = try await connection.batch([

@@ -13,6 +13,8 @@ struct AppendPlan: Sendable {
     var expectations: [ExpectedVersion] = []
     // Per event, stream by stream.
     var eventStreams: [String] = []
+    /// Each event's stream as a 1-based index into ``names``.
+    var streamIndexes: [Int32] = []
     /// How far below its stream's new head each event lands: the last event of a write is 0.
     var distances: [Int64] = []
     var ids: [UUID] = []
@@ -49,6 +51,7 @@ struct AppendPlan: Sendable {
                     throw EventStoreError(.invalidArgument, "event id \(event.id) appears twice in one append", stream: write.stream)
                 }
                 eventStreams.append(write.stream)
+                streamIndexes.append(Int32(names.count))
                 distances.append(Int64(write.events.count - 1 - index))
                 ids.append(event.id)
                 types.append(event.type)

@@ -4,17 +4,17 @@ struct AppendStatements: Sendable {
     /// Upserts the heads in stream-name order (creating missing ones, locking existing ones),
     /// moves each on by its event count and checks every expectation against the version
     /// before; a failed check raises SQLSTATE PGE01 inside the statement. Yields
-    /// `checked(stream_name, version)` with the new versions. $1 names, $2 event counts, $3
-    /// expectation kinds, $4 exact versions, $5 expectation labels.
+    /// `heads(versions)`: the new versions as one array in the order of $1. $1 names, $2 event
+    /// counts, $3 expectation kinds, $4 exact versions, $5 expectation labels.
     private let checkedHeads: String
-    /// `checkedHeads`, returning (stream_name, version): for the COPY path, which computes the
-    /// event versions itself.
+    /// `checkedHeads`, returning the new versions (int8[] in the order of $1): for the COPY
+    /// path, which computes the event versions itself.
     let moveHeads: String
     /// `checkedHeads`, then inserts the events at the versions below the new heads and notifies
     /// the store's channel once per transaction (identical payloads collapse). Returns
-    /// (position, stream_version, transaction_id) in the given order. $6 event streams,
-    /// $7 distance of each event from its stream's new head, $8 ids, $9 types, $10 data,
-    /// $11 metadata, $12 channel.
+    /// (position, stream_version, transaction_id) in the given order. $6 each event's stream
+    /// as an index into $1 (1-based), $7 its distance from its stream's new head, $8 ids,
+    /// $9 types, $10 data, $11 metadata, $12 channel.
     let moveHeadsAndInsert: String
     /// After a COPY in the same transaction: the written events' (position, stream_version,
     /// transaction_id), and the notification. $1 = channel.
@@ -30,13 +30,15 @@ struct AppendStatements: Sendable {
         // One statement does what would otherwise take three (create missing heads, lock them
         // in order, check and move them): INSERT ... ON CONFLICT processes its rows in the
         // sorted order of its SELECT, inserting or locking and updating each, so lock order is
-        // fixed, and each head is written once. The version before = the new one - n (a head
-        // created here had none: 0). Deleted: the stream was deleted at that version.
+        // fixed, and each head is written once (a HOT update: see sql/). The version before is
+        // the new one - n (a head created here had none: 0); deleted means deleted at that
+        // version. The new versions come back as one array indexed like $1, so the events
+        // find theirs by subscript: no join that would sort the events' wide rows.
         // kind: 0 any, 1 no stream (never written, or deleted), 2 exists, 3 exact version.
         checkedHeads = """
             w AS (
                 SELECT * FROM unnest($1::text[], $2::int8[], $3::int4[], $4::int8[], $5::text[])
-                    AS w(name, n, kind, expected, label)
+                    WITH ORDINALITY AS w(name, n, kind, expected, label, index)
             ),
             moved AS (
                 INSERT INTO \(streams) AS h (stream_name, version)
@@ -44,19 +46,19 @@ struct AppendStatements: Sendable {
                 ON CONFLICT (stream_name) DO UPDATE SET version = h.version + EXCLUDED.version
                 RETURNING h.stream_name, h.version, h.deleted_version
             ),
-            checked AS (
-                SELECT m.stream_name, CASE
+            heads AS (
+                SELECT array_agg(CASE
                         WHEN w.kind = 0
                           OR (w.kind = 1 AND (m.version = w.n OR m.deleted_version = m.version - w.n))
                           OR (w.kind = 2 AND m.version > w.n AND m.deleted_version <> m.version - w.n)
                           OR (w.kind = 3 AND m.version - w.n = w.expected)
                         THEN m.version
                         ELSE \(schema.quoted).raise_version_conflict(m.stream_name, w.label, nullif(m.version - w.n, 0))
-                    END AS version
+                    END ORDER BY w.index) AS versions
                 FROM moved m JOIN w ON w.name = m.stream_name
             )
             """
-        moveHeads = "WITH \(checkedHeads) SELECT stream_name, version FROM checked"
+        moveHeads = "WITH \(checkedHeads) SELECT versions FROM heads"
         func notify(_ channel: String) -> String {
             """
             pg_notify(\(channel), '{"transaction_id":' || transaction_id::text || ',"position":' || (max(position) OVER ())::text || '}')
@@ -66,10 +68,9 @@ struct AppendStatements: Sendable {
             WITH \(checkedHeads),
             inserted AS (
                 INSERT INTO \(events) (stream_name, stream_version, event_id, event_type, data, metadata)
-                SELECT e.stream, checked.version - e.back, e.id, e.type, e.data, e.metadata
-                FROM unnest($6::text[], $7::int8[], $8::uuid[], $9::text[], $10::jsonb[], $11::jsonb[])
+                SELECT ($1::text[])[e.stream], (SELECT versions FROM heads)[e.stream] - e.back, e.id, e.type, e.data, e.metadata
+                FROM unnest($6::int4[], $7::int8[], $8::uuid[], $9::text[], $10::jsonb[], $11::jsonb[])
                     WITH ORDINALITY AS e(stream, back, id, type, data, metadata, ord)
-                JOIN checked ON checked.stream_name = e.stream
                 ORDER BY e.ord
                 RETURNING position, stream_version, transaction_id
             )

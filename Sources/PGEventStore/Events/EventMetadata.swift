@@ -41,6 +41,7 @@ public struct EventMetadata: Sendable, Hashable, Codable {
     /// - Throws: ``EventStoreError`` with code ``EventStoreError/Code/invalidArgument`` when
     ///   ``extra`` uses a reserved key or holds a number JSON cannot express (NaN, infinity).
     public func encodedJSON() throws -> [UInt8] {
+        if let json = idsOnlyJSON { return json }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
@@ -57,6 +58,10 @@ public struct EventMetadata: Sendable, Hashable, Codable {
     /// - Throws: ``EventStoreError`` with code ``EventStoreError/Code/decoding`` when the text is
     ///   not a JSON object or an id is not a UUID string.
     public init(json bytes: some Collection<UInt8>) throws {
+        if let metadata = EventMetadata(idsOnlyJSON: bytes) {
+            self = metadata
+            return
+        }
         let data = Data(bytes)
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
             self.init()
