@@ -21,9 +21,12 @@ let package = Package(
         .library(name: "PGWire", targets: ["PGWire"]),
         .library(name: "PGEventStore", targets: ["PGEventStore"]),
         .library(name: "PGTestServer", targets: ["PGTestServer"]),
+        .executable(name: "pgevents", targets: ["pgevents"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Only the pgevents tool uses it; the libraries stay free of it.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // libssl/libcrypto from the system (Debian: libssl-dev). Only PGWire's
@@ -61,6 +64,18 @@ let package = Package(
             name: "PGTestServer",
             swiftSettings: strictSettings
         ),
+        // The command-line tool: the store from the shell, and its benchmark. Its embedded
+        // server is PGTestServer on a kept data folder.
+        .executableTarget(
+            name: "pgevents",
+            dependencies: [
+                "PGEventStore",
+                "PGWire",
+                "PGTestServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: wireSettings
+        ),
         .testTarget(
             name: "PGWireTests",
             dependencies: ["PGWire"],
@@ -84,6 +99,13 @@ let package = Package(
         .testTarget(
             name: "PGWireIntegrationTests",
             dependencies: ["PGWire", "PGTestServer"],
+            swiftSettings: strictSettings
+        ),
+        // Runs the built pgevents executable against private servers; also unit-tests the
+        // tool's pure parts through @testable import.
+        .testTarget(
+            name: "pgeventsTests",
+            dependencies: ["pgevents", "PGEventStore", "PGWire", "PGTestServer"],
             swiftSettings: strictSettings
         ),
     ],

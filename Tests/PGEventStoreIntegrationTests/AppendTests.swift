@@ -114,9 +114,10 @@ extension StoreIntegration {
             #expect(try await store.readAll().collect().count == 1)
         }
 
-        /// 1,000 events to 1,000 streams: one transaction, through COPY.
-        @Test func aThousandStreamsInOneTransaction() async throws {
-            let store = try await StoreIntegration.freshStore(copyThreshold: 256)
+        /// 1,000 events to 1,000 streams: one transaction, through COPY or one statement.
+        @Test(arguments: [false, true])
+        func aThousandStreamsInOneTransaction(copy: Bool) async throws {
+            let store = try await StoreIntegration.freshStore(copyThreshold: copy ? 256 : 10_000)
             defer { Task { await store.close() } }
             let writes = try (0..<1_000).map { try StreamWrite(stream: "acct-\($0)", expected: .noStream, events: StoreIntegration.events(1, first: $0)) }
             let result = try await store.append(writes)

@@ -1,0 +1,36 @@
+import ArgumentParser
+import PGEventStore
+
+/// `pgevents status`: the store at a glance.
+struct StatusCommand: AsyncParsableCommand, StoreCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the schema version, head position, event and stream counts and the read barrier.",
+        discussion: """
+            The head is the last event readers can see, as TXID/POSITION (what read-all --from \
+            takes). Readers see only transactions older than the oldest one still running: that \
+            transaction's backend is shown as the barrier holder; while it runs, newer events \
+            wait. With --json, one object: schema, schema_version, latest_schema_version, head \
+            (or null), head_transaction_id, head_position, highest_position, event_count, \
+            stream_count, barrier, barrier_holder (null or {pid, since, application_name, state, \
+            transaction_id}), server.
+
+            EXAMPLES:
+              pgevents status
+              pgevents status --json | jq .event_count
+
+            See `pgevents --help` for how the server is chosen.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() async throws {
+        try await ServerTarget.withStore(global) { store, target in
+            let report = StatusReport(schema: global.schema, server: target.label, status: try await store.status())
+            StandardOutput.shared.write(json ? report.json() : report.text())
+        }
+    }
+}

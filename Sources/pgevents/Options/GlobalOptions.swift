@@ -1,0 +1,51 @@
+import ArgumentParser
+
+/// The options every command takes: where the store is.
+struct GlobalOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "A libpq connection string or URI, e.g. postgresql://user:secret@localhost:5432/db.",
+            discussion: "Keywords it leaves out come from the PG* variables and ~/.pgpass, as in libpq.",
+            valueName: "url"))
+    var url: String?
+
+    @Option(help: ArgumentHelp("The PostgreSQL schema holding the store's tables.", valueName: "name"))
+    var schema: String = "pgevents"
+
+    @Option(
+        name: .customLong("data-dir"),
+        help: ArgumentHelp(
+            "The embedded server's folder (default: $XDG_DATA_HOME/pgevents or ~/.local/share/pgevents).",
+            valueName: "folder"))
+    var dataDirectory: String?
+
+    func validate() throws {
+        if url != nil && dataDirectory != nil {
+            throw ValidationError("--url and --data-dir exclude each other: --url names a server, --data-dir the embedded one")
+        }
+        if schema.isEmpty { throw ValidationError("--schema must not be empty") }
+    }
+
+    /// The connection rule, shown in every command's help.
+    static let connectionHelp = """
+        CONNECTION (first match wins):
+          1. --url URL       libpq URI (postgresql://user:pw@host:5432/db) or key=value
+          2. --data-dir DIR  the embedded server in DIR
+          3. DATABASE_URL    when set and not empty
+          4. PG* variables   when PGHOST, PGHOSTADDR, PGPORT, PGDATABASE, PGUSER or
+                             PGSERVICE is set and not empty (PGPASSWORD, PGSSLMODE,
+                             ... alone do not select a server)
+          5. the embedded server in $XDG_DATA_HOME/pgevents (an absolute path),
+             else ~/.local/share/pgevents
+        For 1, 3 and 4, what the string leaves out comes from the PG* variables and ~/.pgpass, \
+        as in libpq.
+
+        EMBEDDED SERVER: pgevents runs PostgreSQL from the local installation (Debian: \
+        apt-get install postgresql) on a cluster in DIR/cluster, created on first use, started \
+        for the command and stopped when it ends. It listens only on a Unix socket in that \
+        folder, and keeps PostgreSQL's durable defaults. Run as root, the server runs as the OS \
+        user postgres, which must be able to enter every folder above DIR: when the default \
+        folder fails that (root's home is mode 0700), pgevents uses /var/lib/pgevents instead; \
+        a --data-dir that fails it is an error.
+        """
+}

@@ -1,0 +1,51 @@
+import Foundation
+import PGTestServer
+import Testing
+
+/// Starts one private PostgreSQL cluster around every suite nested in ``CLI``, and stops it.
+struct CLIServerTrait: SuiteTrait, TestScoping {
+    func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        let server = try TestServer.start()
+        defer { try? server.stop() }
+        try await CLI.$server.withValue(server) { try await function() }
+    }
+}
+
+/// The root of the suites that run pgevents against a server given by --url.
+@Suite(CLIServerTrait(), .serialized)
+enum CLI {
+    @TaskLocal static var server: TestServer?
+
+    static func requireServer() throws -> TestServer {
+        try #require(server, "CLI tests must run inside the CLI suite")
+    }
+
+    /// The superuser over TCP (trust).
+    static func url() throws -> String {
+        let server = try requireServer()
+        return "postgresql://\(server.superuser)@\(server.host):\(server.port)/\(server.database)"
+    }
+
+    /// A schema name no other test uses.
+    static func freshSchema() -> String {
+        "t_" + UUID().uuidString.prefix(8).lowercased()
+    }
+
+    /// Runs pgevents with `--url` and `--schema` added.
+    static func run(
+        _ arguments: [String], schema: String, stdin: String? = nil,
+        environment: [String: String] = PGEventsProcess.baseEnvironment
+    ) throws -> PGEventsProcess.Result {
+        try PGEventsProcess.run(arguments + ["--url", try url(), "--schema", schema], environment: environment, stdin: stdin)
+    }
+
+    /// A fresh, migrated schema.
+    static func migratedSchema() throws -> String {
+        let schema = freshSchema()
+        let result = try run(["migrate"], schema: schema)
+        #expect(result.status == 0, "\(result.stderr)")
+        return schema
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+/// `--help` everywhere, and exit status 2 for every kind of bad command line. None of these
+/// touch a server.
+@Suite struct HelpAndUsageTests {
+    static let commands = ["migrate", "append", "read", "read-all", "status", "bench"]
+
+    @Test func rootHelpDocumentsCommandsConnectionRuleAndExitCodes() throws {
+        let result = try PGEventsProcess.run(["--help"])
+        #expect(result.status == 0)
+        for text in Self.commands + ["CONNECTION", "DATABASE_URL", "PGHOST", "/var/lib/pgevents", "EXIT STATUS"] {
+            #expect(result.stdout.contains(text), "root help lacks \(text)")
+        }
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test(arguments: commands)
+    func everyCommandHasHelpWithExamplesAndTheGlobalOptions(_ command: String) throws {
+        let result = try PGEventsProcess.run([command, "--help"])
+        #expect(result.status == 0)
+        for text in ["EXAMPLES", "pgevents \(command)", "--url", "--schema", "--data-dir"] {
+            #expect(result.stdout.contains(text), "\(command) --help lacks \(text)")
+        }
+    }
+
+    @Test(arguments: [
+        ["append"],  // no stream
+        ["append", "s"],  // neither --type/--data nor --file
+        ["append", "s", "--type", "T", "--data", "{nope"],
+        ["append", "s", "--type", "T", "--data", "{}", "--metadata", "[1]"],
+        ["append", "s", "--type", "T", "--data", "{}", "--event-id", "not-a-uuid"],
+        ["append", "s", "--type", "T", "--data", "{}", "--expected", "sometimes"],
+        ["append", "s", "--file", "x.jsonl", "--type", "T"],
+        ["read", "s", "--limit", "0"],
+        ["read-all", "--from", "1/2/3"],
+        ["read-all", "--from", "minus"],
+        ["status", "--frobnicate"],
+        ["status", "--url", "postgresql://localhost/x", "--data-dir", "/tmp/x"],
+        ["bench", "--writers", "3", "--streams", "2"],
+        ["no-such-command"],
+    ])
+    func badCommandLinesExitWithStatusTwo(_ arguments: [String]) throws {
+        let result = try PGEventsProcess.run(arguments)
+        #expect(result.status == 2, "\(arguments): \(result.stderr)")
+        #expect(!result.stderr.isEmpty)
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func aMalformedURLIsAUsageError() throws {
+        let result = try PGEventsProcess.run(["status", "--url", "host=localhost port=abc"])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("pgevents: error: invalid connection settings from --url"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+}

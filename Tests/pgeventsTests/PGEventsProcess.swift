@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the built `pgevents` executable as a child process, as a user would.
+enum PGEventsProcess {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+
+        /// Non-empty stdout lines.
+        var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+
+        /// stdout lines parsed as JSON objects.
+        func jsonLines() throws -> [[String: Any]] {
+            try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        }
+    }
+
+    /// The executable: `PGEVENTS_EXECUTABLE` if set, else `pgevents` in the folder of this test
+    /// binary (the build's products folder), else `.build/debug/pgevents` of this package.
+    static let executable: String = {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["PGEVENTS_EXECUTABLE"], !path.isEmpty { return path }
+        var candidates: [String] = []
+        if let testBinary = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            candidates.append((testBinary as NSString).deletingLastPathComponent + "/pgevents")
+        }
+        candidates.append((CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/pgevents")
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        candidates.append(packageRoot.path + "/.build/debug/pgevents")
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }()
+
+    /// A minimal environment: no `DATABASE_URL` and no `PG*` variable, so only what a test
+    /// adds chooses the server.
+    static var baseEnvironment: [String: String] {
+        let current = ProcessInfo.processInfo.environment
+        var environment = ["LANG": "C.UTF-8"]
+        for key in ["PATH", "HOME", "TMPDIR"] { environment[key] = current[key] }
+        return environment
+    }
+
+    /// Runs `pgevents arguments...`; `stdin` is fed to its standard input.
+    static func run(
+        _ arguments: [String], environment: [String: String] = baseEnvironment, stdin: String? = nil,
+        timeout: Duration = .seconds(60)
+    ) throws -> Result {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pgevents-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outPath = folder.appendingPathComponent("stdout").path
+        let errPath = folder.appendingPathComponent("stderr").path
+        let inPath = folder.appendingPathComponent("stdin").path
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: inPath, contents: Data((stdin ?? "").utf8))
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = environment
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
+        try process.run()
+        let seconds = Double(timeout.components.seconds)
+        if finished.wait(timeout: .now() + seconds) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            finished.wait()
+            Issue.record("pgevents \(arguments.joined(separator: " ")) did not finish within \(timeout)")
+        }
+        return Result(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+}
