@@ -119,7 +119,7 @@ enum Pipeline {
             let run = try Pgbench.run(target, script: script, mode: mode, transactions: transactions)
             outcome.operations = transactions * options.depth
             outcome.cost = Cost(wall: Double(transactions) / run.tps, clientCPU: run.clientCPU, serverCPU: nil)
-            outcome.note = "\(transactions) pipelines of \(options.depth) statements (-M \(mode)), one Sync each; wall = transactions ÷ pgbench's tps"
+            outcome.note = "\(transactions) pipelines of \(options.depth) statements (-M \(mode)), one Sync per pipeline; wall = transactions ÷ pgbench's tps"
         } catch {
             outcome.status = .unavailable(String(describing: error))
         }

@@ -94,10 +94,10 @@ enum StoreBench {
             let calls = "one append per batch, one StreamWrite per stream, each .exact(its version before the batch); fresh schema"
             outcome.note =
                 copy
-                ? "COPY path (copyThreshold ≤ batch): BEGIN + heads ensured, locked, checked and moved in one round trip, "
+                ? "COPY path (copyThreshold ≤ batch): BEGIN + one statement that upserts, checks and moves the heads (one round trip), "
                     + "binary COPY of the events, written rows + COMMIT in one more; " + calls
-                : "one-round-trip path (copyThreshold above the batch): heads and events in one pipelined round trip, "
-                    + "the events by one unnest INSERT, one implicit transaction; " + calls
+                : "one-round-trip path (copyThreshold above the batch): one statement upserts, checks and moves the "
+                    + "heads and inserts the events (unnest), one implicit transaction; " + calls
         } catch {
             outcome.status = .failed(String(describing: error))
         }
