@@ -94,6 +94,27 @@ extension StoreIntegration {
             #expect(try await store.readStream("pay-1").collect().count == 4)
         }
 
+        /// The one-event statement (the common append) checks, conflicts and retries like the
+        /// general one.
+        @Test func aSingleEventAppendChecksAndRetriesLikeTheOthers() async throws {
+            let store = try await StoreIntegration.freshStore()
+            defer { Task { await store.close() } }
+            let event = try StoreIntegration.events(1)
+            let first = try await store.append(to: "one-1", expected: .noStream, event)
+            #expect(first.versions == ["one-1": 1] && first.positions.count == 1)
+            #expect(try await store.append(to: "one-1", expected: .exact(0), event) == first)
+            await #expect { try await store.append(to: "one-1", expected: .exact(0), try StoreIntegration.events(1)) } throws: {
+                Self.conflict($0, stream: "one-1", expected: "0", actual: 1)
+            }
+            await #expect { try await store.append(to: "one-2", expected: .streamExists, try StoreIntegration.events(1)) } throws: {
+                Self.conflict($0, stream: "one-2", expected: "exists", actual: nil)
+            }
+            let second = try await store.append(to: "one-1", expected: .streamExists, try StoreIntegration.events(1))
+            #expect(second.versions == ["one-1": 2] && second.transactionID > first.transactionID)
+            #expect(try await store.readStream("one-1").collect().map(\.version) == [1, 2])
+            #expect(try await store.streamInfo("one-2") == nil)
+        }
+
         @Test func aReusedIDWithOtherContentOrElsewhereIsAnError() async throws {
             let store = try await StoreIntegration.freshStore()
             defer { Task { await store.close() } }
