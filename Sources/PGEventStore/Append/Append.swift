@@ -22,6 +22,7 @@ extension EventStore {
     /// same transaction as the version checks.
     @discardableResult
     public func append(_ writes: [StreamWrite]) async throws -> AppendResult {
+        if writes.count == 1, writes[0].events.count == 1 { return try await appendOne(writes[0]) }
         let plan = try AppendPlan(writes)
         return try await leases.withConnection { connection in
             do {
@@ -35,17 +36,37 @@ extension EventStore {
         }
     }
 
+    /// One event to one stream, the most common append: one statement without the plan's
+    /// column arrays (built only if the append fails and may be a retry).
+    private func appendOne(_ write: StreamWrite) async throws -> AppendResult {
+        try AppendPlan.validate(streamName: write.stream)
+        if case .exact(let version) = write.expected, version < 0 {
+            throw EventStoreError(.invalidArgument, "expected version \(version) is negative", stream: write.stream)
+        }
+        let event = write.events[0]
+        let metadata = try AppendPlan.encode(event.metadata)
+        let query = try PGQuery(statements.moveHeadAndInsertOne, [
+            write.stream, write.expected.kind, write.expected.exactVersion, write.expected.description, event.id, event.type,
+            event.data, metadata, schema.notificationChannel,
+        ])
+        return try await leases.withConnection { connection in
+            do {
+                let rows = try await connection.query(query).collect()
+                guard rows.count == 1 else {
+                    throw EventStoreError(.invalidArgument, "the append wrote \(rows.count) of 1 events")
+                }
+                let row = rows[0]
+                return AppendResult(
+                    versions: [write.stream: try row.decode(Int64.self, at: 1)], positions: [try row.decode(Int64.self, at: 0)],
+                    transactionID: try row.decode(PGTransactionID.self, at: 2).rawValue)
+            } catch let error as PGError {
+                return try await recover(from: error, try AppendPlan([write]), on: connection)
+            }
+        }
+    }
+
     private func appendInOneRoundTrip(_ plan: AppendPlan, on connection: PGConnection) async throws -> AppendResult {
         // One statement in its own implicit transaction: all of it commits, or none.
-        if plan.eventCount == 1 {
-            let rows = try await connection.query(
-                PGQuery(statements.moveHeadAndInsertOne, [
-                    plan.names[0], plan.kinds[0], plan.exactVersions[0], plan.labels[0], plan.ids[0], plan.types[0],
-                    plan.data[0], plan.metadata[0], schema.notificationChannel,
-                ])
-            ).collect()
-            return try Self.result(plan, written: rows)
-        }
         let rows = try await connection.query(
             PGQuery(statements.moveHeadsAndInsert, [
                 plan.names, plan.counts, plan.kinds, plan.exactVersions, plan.labels,

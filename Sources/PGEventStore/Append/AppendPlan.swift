@@ -67,7 +67,7 @@ struct AppendPlan: Sendable {
         }
     }
 
-    private static func encode(_ metadata: EventMetadata) throws(EventStoreError) -> PGRawJSON? {
+    static func encode(_ metadata: EventMetadata) throws(EventStoreError) -> PGRawJSON? {
         if metadata == EventMetadata() { return nil }
         do {
             return PGRawJSON(bytes: try metadata.encodedJSON())
