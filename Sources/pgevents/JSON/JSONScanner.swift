@@ -123,45 +123,36 @@ struct JSONScanner {
     }
 
     private mutating func object(depth: Int) throws(Failure) {
-        index += 1
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") {
-            index += 1
-            return
-        }
-        while true {
-            skipWhitespace()
-            try string()
-            skipWhitespace()
-            try expect(UInt8(ascii: ":"))
-            skipWhitespace()
-            try value(depth: depth)
-            skipWhitespace()
-            if peek() == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            try expect(UInt8(ascii: "}"))
-            return
+        try members(closing: UInt8(ascii: "}")) { scanner throws(Failure) in
+            try scanner.string()
+            scanner.skipWhitespace()
+            try scanner.expect(UInt8(ascii: ":"))
+            scanner.skipWhitespace()
+            try scanner.value(depth: depth)
         }
     }
 
     private mutating func array(depth: Int) throws(Failure) {
+        try members(closing: UInt8(ascii: "]")) { scanner throws(Failure) in try scanner.value(depth: depth) }
+    }
+
+    /// The comma-separated members of an object or array, from its opening byte to `closing`.
+    private mutating func members(closing: UInt8, _ member: (inout Self) throws(Failure) -> Void) throws(Failure) {
         index += 1
         skipWhitespace()
-        if peek() == UInt8(ascii: "]") {
+        if peek() == closing {
             index += 1
             return
         }
         while true {
             skipWhitespace()
-            try value(depth: depth)
+            try member(&self)
             skipWhitespace()
             if peek() == UInt8(ascii: ",") {
                 index += 1
                 continue
             }
-            try expect(UInt8(ascii: "]"))
+            try expect(closing)
             return
         }
     }
