@@ -34,6 +34,7 @@ public final class EventStore: Sendable {
         /// Where the store logs (debug and trace only).
         public var logger: Logger
 
+        /// A configuration; only the connection is required.
         public init(
             connection: PGConnection.Configuration, schema: String = "pgevents", maximumConnections: Int = 4,
             copyThreshold: Int = 1_000, pageSize: Int = 1_000,

@@ -9,8 +9,9 @@ public struct StoreStatus: Sendable, Hashable {
     public var head: GlobalPosition?
     /// The highest position written, committed or still in flight.
     public var highestPosition: Int64?
-    /// Events and streams stored.
+    /// Events stored.
     public var eventCount: Int64
+    /// Streams written (deleted ones included).
     public var streamCount: Int64
     /// Readers see transactions below this one (`pg_snapshot_xmin(pg_current_snapshot())`).
     public var barrier: UInt64
@@ -25,10 +26,12 @@ public struct BarrierHolder: Sendable, Hashable {
     public var pid: Int32
     /// When its transaction began.
     public var since: Date?
-    /// Its `application_name`, its state (`active`, `idle in transaction`, ...) and its
-    /// transaction id.
+    /// Its `application_name`.
     public var applicationName: String?
+    /// Its state: `active`, `idle in transaction`, ...
     public var state: String?
+    /// Its transaction id as `pg_stat_activity` shows it: the 32-bit `xid`, without the epoch
+    /// that `xid8` values (``StoreStatus/barrier``) carry in their high bits.
     public var transactionID: UInt64
 }
 

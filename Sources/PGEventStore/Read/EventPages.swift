@@ -13,6 +13,8 @@ public struct EventPages: AsyncSequence, Sendable {
     let limit: Int?
     let fetch: Fetch
 
+    /// Fetches a page when the previous one is used up; a page shorter than asked for is the
+    /// last.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let sequence: EventPages
         var page: [RecordedEvent] = []
