@@ -52,3 +52,36 @@ extension StoreIntegration {
         }
     }
 }
+
+extension StoreIntegration.ConnectionLeaseTests {
+    /// The server ends the store's session (an administrator, a failover): the operation that
+    /// meets the dead connection fails with a typed error, and the store opens a new
+    /// connection for the next one; nothing half-written remains.
+    @Test func aTerminatedSessionIsReplacedByTheNextOperation() async throws {
+        var connection = try StoreIntegration.connectionConfiguration()
+        connection.applicationName = "pgevents-terminate-test"
+        let store = try EventStore(.init(
+            connection: connection, schema: "t_term_" + String(UUID().uuidString.prefix(6)).lowercased(), maximumConnections: 1))
+        defer { Task { await store.close() } }
+        try await store.migrate()
+        try await store.append(to: "t-1", expected: .noStream, try StoreIntegration.events(2))
+        let admin = try await StoreIntegration.connect()
+        defer { Task { await admin.close() } }
+        _ = try await admin.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgevents-terminate-test'"
+        ).collect()
+        var failures = 0
+        var result: AppendResult?
+        for _ in 0..<3 where result == nil {
+            do {
+                result = try await store.append(to: "t-1", expected: .exact(2), try StoreIntegration.events(1))
+            } catch let error as PGError {
+                failures += 1
+                #expect([.serverClosedConnection, .closed, .connectionFailed].contains(error.code), "\(error)")
+            }
+        }
+        #expect(failures <= 1)
+        #expect(result?.versions == ["t-1": 3])
+        #expect(try await store.readStream("t-1").collect().map(\.version) == [1, 2, 3])
+    }
+}
