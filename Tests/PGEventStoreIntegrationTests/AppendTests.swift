@@ -19,6 +19,13 @@ extension StoreIntegration {
             let second = try await store.append(to: "order-1", expected: .exact(3), StoreIntegration.events(2, first: 3))
             #expect(second.versions == ["order-1": 5])
             #expect(second.positions[0] > first.positions[2])
+            // Several events to one stream take their own statement: it checks like the others.
+            await #expect { try await store.append(to: "order-1", expected: .exact(3), try StoreIntegration.events(2)) } throws: {
+                Self.conflict($0, stream: "order-1", expected: "3", actual: 5)
+            }
+            await #expect { try await store.append(to: "order-9", expected: .streamExists, try StoreIntegration.events(2)) } throws: {
+                Self.conflict($0, stream: "order-9", expected: "exists", actual: nil)
+            }
             let read = try await store.readStream("order-1").collect()
             #expect(read.map(\.version) == [1, 2, 3, 4, 5])
             #expect(read.map(\.position) == first.positions + second.positions)

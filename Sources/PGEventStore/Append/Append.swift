@@ -67,6 +67,15 @@ extension EventStore {
 
     private func appendInOneRoundTrip(_ plan: AppendPlan, on connection: PGConnection) async throws -> AppendResult {
         // One statement in its own implicit transaction: all of it commits, or none.
+        if plan.names.count == 1 {
+            let rows = try await connection.query(
+                PGQuery(statements.moveHeadAndInsertMany, [
+                    plan.names[0], plan.counts[0], plan.kinds[0], plan.exactVersions[0], plan.labels[0],
+                    plan.distances, plan.ids, plan.types, plan.data, plan.metadata, schema.notificationChannel,
+                ])
+            ).collect()
+            return try Self.result(plan, written: rows)
+        }
         let rows = try await connection.query(
             PGQuery(statements.moveHeadsAndInsert, [
                 plan.names, plan.counts, plan.kinds, plan.exactVersions, plan.labels,

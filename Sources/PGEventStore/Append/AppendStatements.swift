@@ -21,6 +21,11 @@ struct AppendStatements: Sendable {
     /// 31 µs per append in pgbench). $1 stream, $2 expectation kind, $3 exact version, $4
     /// expectation label, $5 id, $6 type, $7 data, $8 metadata, $9 channel.
     let moveHeadAndInsertOne: String
+    /// Several events to one stream (the other common append): the head as scalars, no
+    /// array of heads and no name sort. $1 stream, $2 event count, $3 expectation kind, $4 exact
+    /// version, $5 expectation label, $6 each event's distance from the new head, $7 ids,
+    /// $8 types, $9 data, $10 metadata, $11 channel.
+    let moveHeadAndInsertMany: String
     /// After a COPY in the same transaction: the written events' (position, stream_version,
     /// transaction_id), and the notification. $1 = channel.
     let writtenAndNotify: String
@@ -105,6 +110,30 @@ struct AppendStatements: Sendable {
             SELECT position, stream_version, transaction_id,
                 pg_notify($9, '{"transaction_id":' || transaction_id::text || ',"position":' || position::text || '}')
             FROM inserted
+            """
+        moveHeadAndInsertMany = """
+            WITH moved AS (
+                INSERT INTO \(streams) AS h (stream_name, version) VALUES ($1::text, $2::int8)
+                ON CONFLICT (stream_name) DO UPDATE SET version = h.version + EXCLUDED.version
+                RETURNING CASE
+                        WHEN $3::int4 = 0
+                          OR ($3 = 1 AND (h.version = $2 OR h.deleted_version = h.version - $2))
+                          OR ($3 = 2 AND h.version > $2 AND h.deleted_version <> h.version - $2)
+                          OR ($3 = 3 AND h.version - $2 = $4::int8)
+                        THEN h.version
+                        ELSE \(schema.quoted).raise_version_conflict($1, $5::text, nullif(h.version - $2, 0))
+                    END AS version
+            ),
+            inserted AS (
+                INSERT INTO \(events) (stream_name, stream_version, event_id, event_type, data, metadata)
+                SELECT $1, (SELECT version FROM moved) - e.back, e.id, e.type, e.data, e.metadata
+                FROM unnest($6::int8[], $7::uuid[], $8::text[], $9::jsonb[], $10::jsonb[])
+                    WITH ORDINALITY AS e(back, id, type, data, metadata, ord)
+                ORDER BY e.ord
+                RETURNING position, stream_version, transaction_id
+            )
+            SELECT position, stream_version, transaction_id, \(notify("$11"))
+            FROM inserted ORDER BY position
             """
         writtenAndNotify = """
             SELECT position, stream_version, transaction_id, \(notify("$1"))
