@@ -19,15 +19,7 @@ private func decodeCSV(_ text: String, chunkSize: Int = .max, delimiter: Charact
 }
 
 private func csvError(_ text: String) -> PGError? {
-    do {
-        _ = try decodeCSV(text)
-        return nil
-    } catch let error as PGError {
-        return error
-    } catch {
-        Issue.record("unexpected error type: \(error)")
-        return nil
-    }
+    pgError { _ = try decodeCSV(text) }
 }
 
 private func encodeCSV(_ rows: [[String?]], delimiter: Character? = nil) throws -> String {

@@ -49,15 +49,7 @@ enum CopyBytes {
 
     /// The PGError thrown while decoding `stream` (finish included), or nil.
     static func error(_ stream: [UInt8], chunkSizes: [Int] = [Int.max], maximumRowByteCount: Int = 1 << 30) -> PGError? {
-        do {
-            _ = try decode(stream, chunkSizes: chunkSizes, maximumRowByteCount: maximumRowByteCount)
-            return nil
-        } catch let error as PGError {
-            return error
-        } catch {
-            Issue.record("unexpected error type: \(error)")
-            return nil
-        }
+        pgError { _ = try decode(stream, chunkSizes: chunkSizes, maximumRowByteCount: maximumRowByteCount) }
     }
 }
 

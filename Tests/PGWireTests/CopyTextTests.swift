@@ -22,15 +22,7 @@ private func decodeTextBytes(_ bytes: [UInt8], chunkSize: Int = .max, delimiter:
 }
 
 private func textError(_ text: String, chunkSize: Int = .max) -> PGError? {
-    do {
-        _ = try decodeText(text, chunkSize: chunkSize)
-        return nil
-    } catch let error as PGError {
-        return error
-    } catch {
-        Issue.record("unexpected error type: \(error)")
-        return nil
-    }
+    pgError { _ = try decodeText(text, chunkSize: chunkSize) }
 }
 
 private func encodeText(_ rows: [[String?]], delimiter: Character? = nil) throws -> String {

@@ -34,28 +34,12 @@ enum Codec {
     static func decodeError<T: PGDecodable>(
         _ bytes: [UInt8], as: T.Type, type: PGDataType, format: FormatCode = .binary
     ) -> PGError? {
-        do {
-            _ = try decode(bytes, as: T.self, type: type, format: format)
-            return nil
-        } catch let error as PGError {
-            return error
-        } catch {
-            Issue.record("unexpected error type: \(error)")
-            return nil
-        }
+        pgError { _ = try decode(bytes, as: T.self, type: type, format: format) }
     }
 
     /// The PGError thrown by encoding, or nil.
     static func encodeError(_ value: some PGEncodable) -> PGError? {
-        do {
-            _ = try encode(value)
-            return nil
-        } catch let error as PGError {
-            return error
-        } catch {
-            Issue.record("unexpected error type: \(error)")
-            return nil
-        }
+        pgError { _ = try encode(value) }
     }
 
     /// Bytes from hex digits as psql prints bytea (`\x` prefix optional).

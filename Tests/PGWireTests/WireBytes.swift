@@ -47,13 +47,6 @@ enum WireBytes {
     static func decodeError(
         _ bytes: [UInt8], limits: BackendMessageDecoder.Limits = .init()
     ) -> PGError? {
-        do {
-            _ = try decodeAll(bytes, limits: limits)
-            return nil
-        } catch let error as PGError {
-            return error
-        } catch {
-            return PGError(.closed, "unexpected error type \(error)")
-        }
+        pgError { _ = try decodeAll(bytes, limits: limits) }
     }
 }
