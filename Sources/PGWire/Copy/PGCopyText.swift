@@ -254,9 +254,9 @@ public struct PGCopyTextDecoder: Sendable {
             return UInt8(truncatingIfNeeded: value)
         case UInt8(ascii: "x"):
             // One or two hex digits; without any, `\x` is the letter x.
-            guard index < line.endIndex, let high = hexValue(line[index]) else { return letter }
+            guard index < line.endIndex, let high = line[index].hexDigitValue else { return letter }
             index += 1
-            guard index < line.endIndex, let low = hexValue(line[index]) else { return high }
+            guard index < line.endIndex, let low = line[index].hexDigitValue else { return high }
             index += 1
             return high << 4 | low
         default:
@@ -264,14 +264,6 @@ public struct PGCopyTextDecoder: Sendable {
         }
     }
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
 
     static func violation(_ detail: String) -> PGError {
         PGError(.protocolViolation, "text COPY data: \(detail)")
