@@ -123,7 +123,7 @@ struct TestServerTests {
 
     @Test("a kept data directory survives a stop and is reused by the next start")
     func persistentDataDirectory() throws {
-        let parent = try makeFolder()
+        let parent = try TestServer.makeReachableFolder(prefix: "pgtestserver-tests-")
         defer { try? FileManager.default.removeItem(atPath: parent) }
         let folder = parent + "/cluster"
 
@@ -170,7 +170,7 @@ struct TestServerTests {
 
     @Test("a data directory too long for a socket address gets a short socket folder")
     func longDataDirectory() throws {
-        let parent = try makeFolder()
+        let parent = try TestServer.makeReachableFolder(prefix: "pgtestserver-tests-")
         defer { try? FileManager.default.removeItem(atPath: parent) }
         let folder = parent + "/" + String(repeating: "d", count: 90)
         let server = try TestServer.start(.init(dataDirectory: folder))
@@ -261,16 +261,6 @@ private func hasIPv6Loopback() -> Bool {
             bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0
         }
     }
-}
-
-private func makeFolder() throws -> String {
-    var template = Array("/tmp/pgtestserver-tests-XXXXXX".utf8CString)
-    let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) != nil }
-    try #require(made)
-    let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    // The server's user (postgres, when we are root) must be able to reach the cluster inside.
-    chmod(path, 0o755)
-    return path
 }
 
 /// Runs psql over TCP as `user` with `password`, returning its exit status and output.

@@ -1,4 +1,5 @@
 import Foundation
+import PGTestServer
 import Testing
 
 #if canImport(Glibc)
@@ -9,16 +10,6 @@ import Glibc
 /// does not. Runs as root too (the server then runs as `postgres`, so the folder sits under
 /// /tmp with mode 0755 parents).
 @Suite(.serialized) struct EmbeddedServerTests {
-    /// A fresh folder under /tmp that the `postgres` user can enter.
-    static func reachableFolder() throws -> String {
-        var template = Array("/tmp/pgevents-test-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) != nil }
-        try #require(made)
-        let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        chmod(path, 0o755)
-        return path
-    }
-
     /// Whether any process's command line mentions `path` (the postmaster runs as
     /// `postgres -D <path>/cluster`, perhaps behind runuser).
     static func processes(mentioning path: String) -> [String] {
@@ -39,7 +30,7 @@ import Glibc
     }
 
     @Test func dataSurvivesBetweenCommandsAndNoServerOutlivesOne() throws {
-        let parent = try Self.reachableFolder()
+        let parent = try TestServer.makeReachableFolder(prefix: "pgevents-test-")
         defer { try? FileManager.default.removeItem(atPath: parent) }
         let data = parent + "/store"
 
@@ -73,7 +64,7 @@ import Glibc
 
     @Test func asRootAFolderThePostgresUserCannotEnterIsRefused() throws {
         guard geteuid() == 0 else { return }  // the rule is about root only
-        let parent = try Self.reachableFolder()
+        let parent = try TestServer.makeReachableFolder(prefix: "pgevents-test-")
         defer { try? FileManager.default.removeItem(atPath: parent) }
         chmod(parent, 0o700)
         let result = try PGEventsProcess.run(["status", "--data-dir", parent + "/store"])
