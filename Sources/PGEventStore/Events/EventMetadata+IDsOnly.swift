@@ -26,16 +26,22 @@ extension EventMetadata {
     private static func append(key: String, id: UUID, to json: inout [UInt8]) {
         json.append(UInt8(ascii: "\""))
         json.append(contentsOf: key.utf8)
-        json.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":"), UInt8(ascii: "\"")])
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        json.append(UInt8(ascii: "\""))
+        json.append(UInt8(ascii: ":"))
+        json.append(UInt8(ascii: "\""))
         withUnsafeBytes(of: id.uuid) { bytes in
             for (index, byte) in bytes.enumerated() {
                 if index == 4 || index == 6 || index == 8 || index == 10 { json.append(UInt8(ascii: "-")) }
-                json.append(hex[Int(byte >> 4)])
-                json.append(hex[Int(byte & 0x0F)])
+                json.append(hexDigit(byte >> 4))
+                json.append(hexDigit(byte & 0x0F))
             }
         }
         json.append(UInt8(ascii: "\""))
+    }
+
+    /// The lowercase hexadecimal digit for `value` (0...15).
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 
     /// Metadata from a flat JSON object whose only keys are the two ids, with plain string
@@ -70,7 +76,9 @@ extension EventMetadata {
         init(bytes: [UInt8]) { self.bytes = bytes }
 
         mutating func skipSpace() {
-            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A || bytes[index] == 0x0D {
+                index += 1
+            }
         }
 
         var atEnd: Bool {
