@@ -305,7 +305,7 @@ struct BackendMessageDecoderTests {
     @Test func notificationResponse() throws {
         // 4 + 3 + 3 = 10 bytes of body, length 14.
         let bytes: [UInt8] = [0x41, 0, 0, 0, 14, 0, 0, 0, 42, 0x63, 0x68, 0, 0x68, 0x69, 0]
-        #expect(try W.decodeOne(bytes) == .notificationResponse(Notification(processID: 42, channel: "ch", payload: "hi")))
+        #expect(try W.decodeOne(bytes) == .notificationResponse(PGNotification(processID: 42, channel: "ch", payload: "hi")))
         #expect(W.decodeError([0x41, 0, 0, 0, 11, 0, 0, 0, 42, 0x63, 0x68, 0])?.code == .protocolViolation)
     }
 

@@ -43,6 +43,10 @@ public final class PGConnection: @unchecked Sendable {
     let readQueue = ReadQueue()
     /// The encoder is touched only with `sendLock` held, the decoder only with the read turn.
     let io: ConnectionIO
+    /// The listeners of ``listen(_:bufferLimit:)``, by channel.
+    let notificationHub = NotificationHub()
+    /// Reads notifications while no exchange runs; exists while there are listeners.
+    let notificationWatcher = Mutex<Task<Void, Never>?>(nil)
 
     /// The server of ``Configuration/servers`` this connection reached.
     public let server: Configuration.Server
@@ -181,6 +185,8 @@ public final class PGConnection: @unchecked Sendable {
     public func close() async {
         let wasOpen = !closedFlag.exchange(true, ordering: .acquiringAndReleasing)
         guard wasOpen else { return }
+        notificationHub.failAll(PGError(.closed, "the connection was closed; notifications sent after this were not received"))
+        stopNotificationWatcher()
         let idle = sendLock.tryLock()
         if !idle || !readQueue.isIdle {
             // Something is in flight (perhaps a long query): break the socket so it ends now.
@@ -277,7 +283,12 @@ public final class PGConnection: @unchecked Sendable {
     }
 
     /// Ends the read turn taken by ``send(cancellable:_:)`` or ``exclusive(cancellable:_:)``.
+    /// Notifications that arrived right behind the answer are taken first: nobody else may read
+    /// them soon (the idle watcher sleeps on the socket, and these bytes are no longer there).
     func endRead() {
+        if notificationHub.isActive.load(ordering: .relaxed), io.decoder.nextMessageType != nil {
+            takeBufferedAsynchronousMessages()
+        }
         readQueue.advance()
     }
 
@@ -293,6 +304,11 @@ public final class PGConnection: @unchecked Sendable {
         }
         let closedByUs = closedFlag.exchange(true, ordering: .acquiringAndReleasing)
         io.socket.shutdown()
+        let listenerError = (error as? PGError).map {
+            PGError($0.code, "notifications may have been missed: \($0.message)", serverFields: $0.serverFields)
+        } ?? PGError(.connectionFailed, "notifications may have been missed: the connection failed: \(error)")
+        notificationHub.failAll(listenerError)
+        stopNotificationWatcher()
         if closedByUs, let error = error as? PGError, error.code == .serverClosedConnection {
             return PGError(.closed, "the connection was closed while an operation was running")
         }
@@ -318,12 +334,8 @@ public final class PGConnection: @unchecked Sendable {
     func nextBuffered(_ io: ConnectionIO) throws -> BackendMessage? {
         while let message = try io.decoder.next() {
             switch message {
-            case .parameterStatus(let name, let value):
-                shared.withLock { $0.parameters[name] = value }
-            case .noticeResponse(let fields):
-                noticeHandler(PGNotice(fields: fields))
-            case .notificationResponse(let notification):
-                logger.debug("notification received", metadata: ["channel": "\(notification.channel)"])
+            case .parameterStatus, .noticeResponse, .notificationResponse:
+                handleAsynchronous(message)
             case .commandComplete(let tag) where tag == "DISCARD ALL" || tag == "DEALLOCATE ALL":
                 // The server dropped every prepared statement of the session.
                 statementCache.removeAll()
@@ -336,6 +348,23 @@ public final class PGConnection: @unchecked Sendable {
             }
         }
         return nil
+    }
+
+    /// Handles a message the server may send at any time: ParameterStatus, NoticeResponse or
+    /// NotificationResponse. Synchronous and short: it runs inside whichever exchange read it.
+    func handleAsynchronous(_ message: BackendMessage) {
+        switch message {
+        case .parameterStatus(let name, let value):
+            shared.withLock { $0.parameters[name] = value }
+        case .noticeResponse(let fields):
+            noticeHandler(PGNotice(fields: fields))
+        case .notificationResponse(let notification):
+            logger.trace("notification received", metadata: ["channel": "\(notification.channel)"])
+            // A listener that fell behind was ended by this delivery; UNLISTEN if it was the last.
+            if notificationHub.deliver(notification) { scheduleReconcile(notification.channel) }
+        default:
+            break
+        }
     }
 
     private static func isFatal(_ fields: [ServerField: String]) -> Bool {

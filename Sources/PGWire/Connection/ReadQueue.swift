@@ -11,6 +11,8 @@ final class ReadQueue: Sendable {
         var nextTicket: UInt64 = 0
         var turn: UInt64 = 0
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        /// Tasks waiting until nothing is in flight (the notification watcher).
+        var idleWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     private let state = Mutex(State())
@@ -36,13 +38,31 @@ final class ReadQueue: Sendable {
         }
     }
 
-    /// Ends the current reader's turn and wakes the next one if it is waiting.
+    /// Ends the current reader's turn and wakes the next one if it is waiting (and, when that
+    /// leaves nothing in flight, the tasks waiting for idleness).
     func advance() {
-        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let (next, idle) = state.withLock { state -> (CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, Never>]) in
             state.turn += 1
-            return state.waiters.removeValue(forKey: state.turn)
+            let next = state.waiters.removeValue(forKey: state.turn)
+            guard !state.idleWaiters.isEmpty, state.turn == state.nextTicket else { return (next, []) }
+            defer { state.idleWaiters.removeAll() }
+            return (next, state.idleWaiters)
         }
         next?.resume()
+        for waiter in idle { waiter.resume() }
+    }
+
+    /// Returns once no exchange has a request in flight (at once if none has).
+    func waitUntilIdle() async {
+        if isIdle { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { state -> Bool in
+                if state.turn == state.nextTicket { return true }
+                state.idleWaiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
     }
 
     /// True when no exchange has a request in flight.

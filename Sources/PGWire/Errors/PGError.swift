@@ -27,6 +27,7 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible {
             case invalidArgument
             case decoding
             case transactionRolledBack
+            case notificationBufferFull
         }
 
         private let base: Base
@@ -68,6 +69,10 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible {
         /// COMMIT found the transaction failed (an earlier statement's error was caught) and
         /// the server rolled it back instead.
         public static let transactionRolledBack = Code(.transactionRolledBack)
+        /// A listener did not keep up: its notification buffer reached its limit, so it ended
+        /// rather than drop notifications silently or grow without bound. Read again from what
+        /// you last processed, then listen again.
+        public static let notificationBufferFull = Code(.notificationBufferFull)
 
         public var description: String { base.rawValue }
     }

@@ -144,10 +144,10 @@ extension BackendMessageDecoder {
         return NegotiateProtocolVersion(newestMinorVersion: minor, unrecognizedOptions: options)
     }
 
-    private static func decodeNotification(_ reader: inout ByteReader) throws(PGError) -> Notification {
+    private static func decodeNotification(_ reader: inout ByteReader) throws(PGError) -> PGNotification {
         let processID = try reader.readInt32("process ID")
         let channel = try reader.readCString("channel")
-        return Notification(processID: processID, channel: channel, payload: try reader.readCString("payload"))
+        return PGNotification(processID: processID, channel: channel, payload: try reader.readCString("payload"))
     }
 
     /// The count is read as unsigned: the server accepts up to 65,535 parameters and writes

@@ -38,7 +38,7 @@ public enum BackendMessage: Sendable, Equatable {
     /// `N`: a warning or notice, with the same fields as an error.
     case noticeResponse([ServerField: String])
     /// `A`: an asynchronous notification from LISTEN/NOTIFY.
-    case notificationResponse(Notification)
+    case notificationResponse(PGNotification)
     /// `t`: the parameter types of a prepared statement.
     case parameterDescription([UInt32])
     /// `S`: a run-time parameter's current value.
@@ -133,11 +133,14 @@ public struct NegotiateProtocolVersion: Sendable, Equatable {
     }
 }
 
-/// An asynchronous notification (LISTEN/NOTIFY).
-public struct Notification: Sendable, Equatable {
-    /// The process id of the notifying backend.
+/// An asynchronous notification (LISTEN/NOTIFY): what `NOTIFY channel, 'payload'` or
+/// `pg_notify(channel, payload)` sent, delivered by ``PGConnection/listen(_:bufferLimit:)``.
+public struct PGNotification: Sendable, Equatable {
+    /// The process id of the notifying backend (its `pg_backend_pid()`).
     public var processID: Int32
+    /// The channel, as the server spells it (channel names are identifiers: case matters as quoted).
     public var channel: String
+    /// The payload; empty when NOTIFY gave none.
     public var payload: String
     public init(processID: Int32, channel: String, payload: String) {
         self.processID = processID

@@ -102,6 +102,14 @@ public struct BackendMessageDecoder: Sendable {
         return filled
     }
 
+    /// The type byte of the next buffered message, whole or not; nil when nothing is buffered.
+    /// Lets a reader take the asynchronous messages (NotificationResponse, NoticeResponse,
+    /// ParameterStatus) that follow the end of its answer without touching the next answer.
+    public var nextMessageType: UInt8? {
+        guard failure == nil, writeIndex > readIndex else { return nil }
+        return storage[readIndex]
+    }
+
     /// Returns the next whole message, or `nil` when more bytes are needed.
     ///
     /// Throws ``PGError/Code/protocolViolation`` for malformed input and

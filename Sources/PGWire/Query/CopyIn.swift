@@ -103,12 +103,8 @@ public final class PGCopyWriter {
             case .errorResponse(let fields):
                 serverError = PGError.server(fields)
                 throw serverError!
-            case .noticeResponse(let fields):
-                connection.noticeHandler(PGNotice(fields: fields))
-            case .parameterStatus(let name, let value):
-                connection.shared.withLock { $0.parameters[name] = value }
-            case .notificationResponse:
-                continue
+            case .noticeResponse, .parameterStatus, .notificationResponse:
+                connection.handleAsynchronous(message)
             default:
                 throw PGError(.protocolViolation, "unexpected \(message.kindName) during COPY FROM STDIN")
             }

@@ -87,8 +87,10 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
     /// Quotes `name` as a SQL identifier: `"`, with embedded quotes doubled.
     public static func quoteIdentifier(_ name: String) -> String {
         var quoted = "\""
-        for character in name {
-            if character == "\"" { quoted += "\"\"" } else { quoted.append(character) }
+        // By scalar, not by Character: a quote followed by a combining mark is one Character
+        // that is not equal to `"`, and would slip through unescaped.
+        for scalar in name.unicodeScalars {
+            if scalar == "\"" { quoted += "\"\"" } else { quoted.unicodeScalars.append(scalar) }
         }
         return quoted + "\""
     }
