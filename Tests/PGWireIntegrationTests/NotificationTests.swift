@@ -78,6 +78,11 @@ extension Integration {
             #expect(try await Self.collect(odd, count: 1).map(\.payload) == ["exact"])
             #expect(try await Self.collect(lower, count: 1).map(\.payload) == ["lower"])
             #expect(try await listener.listeningChannels().contains(name))
+            // A quote followed by a combining mark is one Character; it must still be escaped.
+            let combining = "q\"\u{301}x"
+            let marked = try await listener.listen(combining)
+            try await Self.notify(sender, combining, ["marked"])
+            #expect(try await Self.collect(marked, count: 1).map(\.payload) == ["marked"])
         }
 
         @Test func rejectsNamesTheServerWouldTruncateAndListenInsideATransaction() async throws {
