@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import PGWire
 
 /// An append's writes, validated and laid out column by column as the append statements bind
