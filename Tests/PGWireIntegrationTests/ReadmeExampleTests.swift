@@ -23,5 +23,25 @@ extension Integration {
             #expect(inserted == 2)
             #expect(printed == ["1 hello", "2 world"])
         }
+
+        @Test func readmeNotificationExampleRuns() async throws {
+            let server = try Integration.requireServer()
+            let url = "postgresql://postgres@127.0.0.1:\(server.port)/postgres"
+            let listener = PGListener(configuration: try .init(connectionString: url, environment: [:]))
+            let orders = try await listener.listen("orders")
+            let printed = Task {
+                var lines: [String] = []
+                for try await notification in orders {
+                    lines.append(notification.payload)
+                    if lines.count == 2 { break }
+                }
+                return lines
+            }
+            let sender = try await PGConnection.connect(try .init(connectionString: url, environment: [:]))
+            _ = try await sender.simpleQuery("NOTIFY orders, 'placed'; NOTIFY orders, 'paid'")
+            #expect(try await printed.value == ["placed", "paid"])
+            await sender.close()
+            await listener.close()
+        }
     }
 }
