@@ -9,10 +9,8 @@ struct StoreServerTrait: SuiteTrait, TestScoping {
     func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        let server = try TestServer.start()
-        defer { try? server.stop() }
-        try await StoreIntegration.$server.withValue(server) {
-            try await function()
+        try await TestServer.withRunning { server in
+            try await StoreIntegration.$server.withValue(server) { try await function() }
         }
     }
 }

@@ -9,7 +9,8 @@ import Glibc
 import Darwin
 #endif
 
-@Suite("TestServer")
+// One at a time: each test blocks a thread of the cooperative pool while its server starts.
+@Suite("TestServer", .serialized)
 struct TestServerTests {
     @Test("starts a server that answers on its socket and port, and stop removes everything")
     func startAndStop() throws {

@@ -32,7 +32,9 @@ extension Integration {
             let folder = try TestServer.makeReachableFolder(prefix: "pgwire-listener")
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let options = TestServer.Options(dataDirectory: folder + "/cluster")
-            var server = try TestServer.start(options)
+            // Start and stop off the cooperative pool (they block for seconds); the defer only
+            // cleans up after a failed expectation, the normal path has stopped it already.
+            var server = try await onOwnThread { try TestServer.start(options) }
             let port = server.port
             defer { try? server.stop() }
             let configuration = PGConnection.Configuration(
@@ -41,7 +43,7 @@ extension Integration {
             defer { Task { await listener.close() } }
             let before = try await listener.listen("restart")
 
-            try server.stop()
+            try await onOwnThread { [server] in try server.stop() }
             let lost = await #expect(throws: PGError.self) { for try await _ in before {} }
             #expect(lost?.code == .serverClosedConnection)
             // While the server is down, a listen fails within its timeout, naming the server
@@ -54,13 +56,14 @@ extension Integration {
             #expect(down?.code == .timeout)
             #expect(down?.message.contains("\(port)") == true)
 
-            server = try TestServer.start(TestServer.Options(dataDirectory: folder + "/cluster", port: port))
+            server = try await onOwnThread { try TestServer.start(TestServer.Options(dataDirectory: folder + "/cluster", port: port)) }
             let after = try await listener.listen("restart", timeout: .seconds(10))
             let sender = try await PGConnection.connect(configuration)
             defer { Task { await sender.close() } }
             _ = try await sender.execute("SELECT pg_notify('restart', 'back')")
             #expect(try await NotificationTests.collect(after, count: 1).map(\.payload) == ["back"])
             #expect(listener.reconnectCount == 1)
+            try await onOwnThread { [server] in try server.stop() }
         }
 
         @Test func aRejectedPasswordFailsAtOnceNotAfterTheTimeout() async throws {

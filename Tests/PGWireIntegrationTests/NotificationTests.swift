@@ -58,12 +58,13 @@ extension Integration {
             let listener = try await Integration.connect()
             let sender = try await Integration.connect()
             defer { Task { await listener.close(); await sender.close() } }
-            let orders = try await listener.listen("orders")
-            #expect(orders.channel == "orders")
-            _ = try await sender.simpleQuery("NOTIFY orders, 'first'; NOTIFY orders")
+            // A channel no other test uses: the suites share one server and run in parallel.
+            let orders = try await listener.listen("deliveries")
+            #expect(orders.channel == "deliveries")
+            _ = try await sender.simpleQuery("NOTIFY deliveries, 'first'; NOTIFY deliveries")
             let received = try await Self.collect(orders, count: 2)
             #expect(received.map(\.payload) == ["first", ""])
-            #expect(received.allSatisfy { $0.channel == "orders" && $0.processID == sender.processID })
+            #expect(received.allSatisfy { $0.channel == "deliveries" && $0.processID == sender.processID })
         }
 
         @Test func channelNamesAreQuotedIdentifiers() async throws {

@@ -5,10 +5,10 @@ import Testing
 extension CLI {
     /// A short `pgevents bench` in both output forms.
     @Suite struct BenchTests {
-        @Test func aShortBenchPrintsOneJSONLineAndCleansUp() throws {
-            let schema = try CLI.migratedSchema()
-            #expect(try CLI.run(["append", "keep-1", "--type", "T", "--data", "{}"], schema: schema).status == 0)
-            let result = try CLI.run(["bench", "--events", "2000", "--streams", "20", "--json"], schema: schema)
+        @Test func aShortBenchPrintsOneJSONLineAndCleansUp() async throws {
+            let schema = try await CLI.migratedSchema()
+            #expect(try await CLI.run(["append", "keep-1", "--type", "T", "--data", "{}"], schema: schema).status == 0)
+            let result = try await CLI.run(["bench", "--events", "2000", "--streams", "20", "--json"], schema: schema)
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.lines.count == 1)
             let report = try #require(try result.jsonLines().first)
@@ -28,12 +28,12 @@ extension CLI {
 
             let server = try CLI.requireServer()
             #expect(try server.psql("SELECT count(*) FROM pg_namespace WHERE nspname = '\(schema)_bench'") == "0")
-            #expect(try CLI.run(["status", "--json"], schema: schema).jsonLines().first?["event_count"] as? Int == 1)
+            #expect(try await CLI.run(["status", "--json"], schema: schema).jsonLines().first?["event_count"] as? Int == 1)
         }
 
-        @Test func parallelWritersAndTheTable() throws {
+        @Test func parallelWritersAndTheTable() async throws {
             let schema = CLI.freshSchema()
-            let result = try CLI.run(
+            let result = try await CLI.run(
                 ["bench", "--events", "2000", "--streams", "20", "--writers", "2", "--batch", "250", "--keep"], schema: schema)
             #expect(result.status == 0, "\(result.stderr)")
             for text in ["2,000 events", "2 writers", "events/s", "client CPU s", "batch p99 ms", "append", "read"] {

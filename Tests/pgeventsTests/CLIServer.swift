@@ -7,9 +7,9 @@ struct CLIServerTrait: SuiteTrait, TestScoping {
     func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        let server = try TestServer.start()
-        defer { try? server.stop() }
-        try await CLI.$server.withValue(server) { try await function() }
+        try await TestServer.withRunning { server in
+            try await CLI.$server.withValue(server) { try await function() }
+        }
     }
 }
 
@@ -37,14 +37,14 @@ enum CLI {
     static func run(
         _ arguments: [String], schema: String, stdin: String? = nil,
         environment: [String: String] = PGEventsProcess.baseEnvironment
-    ) throws -> PGEventsProcess.Result {
-        try PGEventsProcess.run(arguments + ["--url", try url(), "--schema", schema], environment: environment, stdin: stdin)
+    ) async throws -> PGEventsProcess.Result {
+        try await PGEventsProcess.run(arguments + ["--url", try url(), "--schema", schema], environment: environment, stdin: stdin)
     }
 
     /// A fresh, migrated schema.
-    static func migratedSchema() throws -> String {
+    static func migratedSchema() async throws -> String {
         let schema = freshSchema()
-        let result = try run(["migrate"], schema: schema)
+        let result = try await run(["migrate"], schema: schema)
         #expect(result.status == 0, "\(result.stderr)")
         return schema
     }

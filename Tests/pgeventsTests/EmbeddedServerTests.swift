@@ -29,23 +29,23 @@ import Glibc
         #expect(sockets.isEmpty)
     }
 
-    @Test func dataSurvivesBetweenCommandsAndNoServerOutlivesOne() throws {
+    @Test func dataSurvivesBetweenCommandsAndNoServerOutlivesOne() async throws {
         let parent = try TestServer.makeReachableFolder(prefix: "pgevents-test-")
         defer { try? FileManager.default.removeItem(atPath: parent) }
         let data = parent + "/store"
 
-        let migrated = try PGEventsProcess.run(["migrate", "--data-dir", data])
+        let migrated = try await PGEventsProcess.run(["migrate", "--data-dir", data])
         #expect(migrated.status == 0, "\(migrated.stderr)")
         #expect(migrated.stderr.contains("creating a PostgreSQL cluster in \(data)/cluster"))
         Self.expectServerGone(data)
 
-        let appended = try PGEventsProcess.run(
+        let appended = try await PGEventsProcess.run(
             ["append", "order-1", "--type", "OrderPlaced", "--data", #"{"total": 12}"#, "--data-dir", data])
         #expect(appended.status == 0, "\(appended.stderr)")
         #expect(appended.stderr.isEmpty)
         Self.expectServerGone(data)
 
-        let read = try PGEventsProcess.run(["read", "order-1", "--data-dir", data])
+        let read = try await PGEventsProcess.run(["read", "order-1", "--data-dir", data])
         #expect(read.status == 0, "\(read.stderr)")
         let event = try #require(try read.jsonLines().first)
         #expect(event["type"] as? String == "OrderPlaced")
@@ -53,21 +53,21 @@ import Glibc
         Self.expectServerGone(data)
 
         // A failing command stops its server too.
-        let conflict = try PGEventsProcess.run(
+        let conflict = try await PGEventsProcess.run(
             ["append", "order-1", "--type", "X", "--data", "{}", "--expected", "no-stream", "--data-dir", data])
         #expect(conflict.status == 3)
         Self.expectServerGone(data)
 
-        let status = try PGEventsProcess.run(["status", "--json", "--data-dir", data])
+        let status = try await PGEventsProcess.run(["status", "--json", "--data-dir", data])
         #expect(try status.jsonLines().first?["server"] as? String == "embedded (\(data))")
     }
 
-    @Test func asRootAFolderThePostgresUserCannotEnterIsRefused() throws {
+    @Test func asRootAFolderThePostgresUserCannotEnterIsRefused() async throws {
         guard geteuid() == 0 else { return }  // the rule is about root only
         let parent = try TestServer.makeReachableFolder(prefix: "pgevents-test-")
         defer { try? FileManager.default.removeItem(atPath: parent) }
         chmod(parent, 0o700)
-        let result = try PGEventsProcess.run(["status", "--data-dir", parent + "/store"])
+        let result = try await PGEventsProcess.run(["status", "--data-dir", parent + "/store"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("cannot enter \(parent)"))
         #expect(result.stderr.contains("/var/lib/pgevents"))

@@ -6,8 +6,8 @@ import Testing
 @Suite struct HelpAndUsageTests {
     static let commands = ["migrate", "append", "read", "read-all", "status", "bench"]
 
-    @Test func rootHelpDocumentsCommandsConnectionRuleAndExitCodes() throws {
-        let result = try PGEventsProcess.run(["--help"])
+    @Test func rootHelpDocumentsCommandsConnectionRuleAndExitCodes() async throws {
+        let result = try await PGEventsProcess.run(["--help"])
         #expect(result.status == 0)
         for text in Self.commands + ["CONNECTION", "DATABASE_URL", "PGHOST", "/var/lib/pgevents", "EXIT STATUS"] {
             #expect(result.stdout.contains(text), "root help lacks \(text)")
@@ -16,8 +16,8 @@ import Testing
     }
 
     @Test(arguments: commands)
-    func everyCommandHasHelpWithExamplesAndTheGlobalOptions(_ command: String) throws {
-        let result = try PGEventsProcess.run([command, "--help"])
+    func everyCommandHasHelpWithExamplesAndTheGlobalOptions(_ command: String) async throws {
+        let result = try await PGEventsProcess.run([command, "--help"])
         #expect(result.status == 0)
         for text in ["EXAMPLES", "pgevents \(command)", "--url", "--schema", "--data-dir"] {
             #expect(result.stdout.contains(text), "\(command) --help lacks \(text)")
@@ -40,15 +40,15 @@ import Testing
         ["bench", "--writers", "3", "--streams", "2"],
         ["no-such-command"],
     ])
-    func badCommandLinesExitWithStatusTwo(_ arguments: [String]) throws {
-        let result = try PGEventsProcess.run(arguments)
+    func badCommandLinesExitWithStatusTwo(_ arguments: [String]) async throws {
+        let result = try await PGEventsProcess.run(arguments)
         #expect(result.status == 2, "\(arguments): \(result.stderr)")
         #expect(!result.stderr.isEmpty)
         #expect(result.stdout.isEmpty)
     }
 
-    @Test func aMalformedURLIsAUsageError() throws {
-        let result = try PGEventsProcess.run(["status", "--url", "host=localhost port=abc"])
+    @Test func aMalformedURLIsAUsageError() async throws {
+        let result = try await PGEventsProcess.run(["status", "--url", "host=localhost port=abc"])
         #expect(result.status == 2)
         #expect(result.stderr.hasPrefix("pgevents: error: invalid connection settings from --url"))
         #expect(result.stderr.split(separator: "\n").count == 1)

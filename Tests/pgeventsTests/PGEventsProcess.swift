@@ -1,4 +1,5 @@
 import Foundation
+import PGTestServer
 import Testing
 
 #if canImport(Glibc)
@@ -50,7 +51,20 @@ enum PGEventsProcess {
     static func run(
         _ arguments: [String], environment: [String: String] = baseEnvironment, stdin: String? = nil,
         timeout: Duration = .seconds(60)
-    ) throws -> Result {
+    ) async throws -> Result {
+        // The wait blocks a thread: not one of the cooperative pool's two (see onOwnThread).
+        let (result, timedOut) = try await onOwnThread {
+            try runBlocking(arguments, environment: environment, stdin: stdin, timeout: timeout)
+        }
+        if timedOut {
+            Issue.record("pgevents \(arguments.joined(separator: " ")) did not finish within \(timeout)")
+        }
+        return result
+    }
+
+    private static func runBlocking(
+        _ arguments: [String], environment: [String: String], stdin: String?, timeout: Duration
+    ) throws -> (Result, timedOut: Bool) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pgevents-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -72,14 +86,15 @@ enum PGEventsProcess {
         process.terminationHandler = { _ in finished.signal() }
         try process.run()
         let seconds = Double(timeout.components.seconds)
-        if finished.wait(timeout: .now() + seconds) == .timedOut {
+        let timedOut = finished.wait(timeout: .now() + seconds) == .timedOut
+        if timedOut {
             kill(process.processIdentifier, SIGKILL)
             finished.wait()
-            Issue.record("pgevents \(arguments.joined(separator: " ")) did not finish within \(timeout)")
         }
-        return Result(
+        let result = Result(
             status: process.terminationStatus,
             stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        return (result, timedOut)
     }
 }

@@ -4,20 +4,20 @@ import Testing
 extension CLI {
     /// migrate, append, read, status against a server given by --url.
     @Suite struct StoreCommandTests {
-        @Test func migratePrintsTheVersionAndIsRepeatable() throws {
+        @Test func migratePrintsTheVersionAndIsRepeatable() async throws {
             let schema = CLI.freshSchema()
-            let first = try CLI.run(["migrate"], schema: schema)
+            let first = try await CLI.run(["migrate"], schema: schema)
             #expect(first.status == 0)
             #expect(first.stdout == "schema \(schema): version 1 (was 0)\n")
-            let second = try CLI.run(["migrate"], schema: schema)
+            let second = try await CLI.run(["migrate"], schema: schema)
             #expect(second.stdout == "schema \(schema): version 1 (was 1)\n")
         }
 
-        @Test func appendPrintsVersionAndPositionsAndReadPrintsEveryField() throws {
-            let schema = try CLI.migratedSchema()
+        @Test func appendPrintsVersionAndPositionsAndReadPrintsEveryField() async throws {
+            let schema = try await CLI.migratedSchema()
             let id = "0190f3b4-5c2e-7d11-8a3b-1c2d3e4f5a6b"
             let correlation = "6f1c1a5e-3a52-4b7a-9d0e-4c1f6c1e2a10"
-            let appended = try CLI.run(
+            let appended = try await CLI.run(
                 [
                     "append", "order-7", "--type", "OrderPlaced", "--data", #"{"total": 12.50, "big": 123456789012345678901}"#,
                     "--metadata", #"{"correlationId": "\#(correlation)", "tenant": "acme"}"#, "--event-id", id,
@@ -30,10 +30,10 @@ extension CLI {
             #expect((result["positions"] as? [Int])?.count == 1)
             #expect(result["transaction_id"] as? Int != nil)
 
-            let second = try CLI.run(["append", "order-7", "--type", "OrderPaid", "--data", "{}", "--expected", "1"], schema: schema)
+            let second = try await CLI.run(["append", "order-7", "--type", "OrderPaid", "--data", "{}", "--expected", "1"], schema: schema)
             #expect(second.status == 0, "\(second.stderr)")
 
-            let read = try CLI.run(["read", "order-7"], schema: schema)
+            let read = try await CLI.run(["read", "order-7"], schema: schema)
             #expect(read.status == 0)
             let events = try read.jsonLines()
             #expect(events.count == 2)
@@ -52,18 +52,18 @@ extension CLI {
             let createdAt = try #require(first["created_at"] as? String)
             #expect(createdAt.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"#, options: .regularExpression) != nil)
 
-            let last = try CLI.run(["read", "order-7", "--backward", "--limit", "1"], schema: schema)
+            let last = try await CLI.run(["read", "order-7", "--backward", "--limit", "1"], schema: schema)
             #expect(try last.jsonLines().map { $0["version"] as? Int } == [2])
-            let fromTwo = try CLI.run(["read", "order-7", "--from", "2"], schema: schema)
+            let fromTwo = try await CLI.run(["read", "order-7", "--from", "2"], schema: schema)
             #expect(try fromTwo.jsonLines().map { $0["type"] as? String } == ["OrderPaid"])
-            #expect(try CLI.run(["read", "never-written"], schema: schema).stdout.isEmpty)
+            #expect(try await CLI.run(["read", "never-written"], schema: schema).stdout.isEmpty)
         }
 
-        @Test func aVersionConflictExitsWithStatusThreeAndWritesNothing() throws {
-            let schema = try CLI.migratedSchema()
-            #expect(try CLI.run(["append", "cart-1", "--type", "Added", "--data", "{}"], schema: schema).status == 0)
+        @Test func aVersionConflictExitsWithStatusThreeAndWritesNothing() async throws {
+            let schema = try await CLI.migratedSchema()
+            #expect(try await CLI.run(["append", "cart-1", "--type", "Added", "--data", "{}"], schema: schema).status == 0)
             for expected in ["no-stream", "5", "0"] {
-                let conflict = try CLI.run(
+                let conflict = try await CLI.run(
                     ["append", "cart-1", "--type", "Added", "--data", "{}", "--expected", expected], schema: schema)
                 #expect(conflict.status == 3, "\(expected): \(conflict.stderr)")
                 #expect(conflict.stdout.isEmpty)
@@ -71,29 +71,29 @@ extension CLI {
                 #expect(conflict.stderr.contains("version conflict on stream cart-1"))
                 #expect(conflict.stderr.contains("actual 1"))
             }
-            let missing = try CLI.run(["append", "cart-2", "--type", "Added", "--data", "{}", "--expected", "exists"], schema: schema)
+            let missing = try await CLI.run(["append", "cart-2", "--type", "Added", "--data", "{}", "--expected", "exists"], schema: schema)
             #expect(missing.status == 3)
-            #expect(try CLI.run(["read", "cart-1"], schema: schema).lines.count == 1)
-            #expect(try CLI.run(["read", "cart-2"], schema: schema).lines.isEmpty)
+            #expect(try await CLI.run(["read", "cart-1"], schema: schema).lines.count == 1)
+            #expect(try await CLI.run(["read", "cart-2"], schema: schema).lines.isEmpty)
         }
 
-        @Test func statusPrintsTextAndJSON() throws {
+        @Test func statusPrintsTextAndJSON() async throws {
             let schema = CLI.freshSchema()
-            let unmigrated = try CLI.run(["status"], schema: schema)
+            let unmigrated = try await CLI.run(["status"], schema: schema)
             #expect(unmigrated.status == 0)
             #expect(unmigrated.stdout.contains("not migrated"))
 
-            #expect(try CLI.run(["migrate"], schema: schema).status == 0)
+            #expect(try await CLI.run(["migrate"], schema: schema).status == 0)
             for stream in ["a-1", "a-2", "b-1"] {
-                #expect(try CLI.run(["append", stream, "--type", "T", "--data", "{}"], schema: schema).status == 0)
+                #expect(try await CLI.run(["append", stream, "--type", "T", "--data", "{}"], schema: schema).status == 0)
             }
-            let text = try CLI.run(["status"], schema: schema)
+            let text = try await CLI.run(["status"], schema: schema)
             #expect(text.status == 0)
             for label in ["schema:", "head:", "events:", "streams:", "barrier holder:"] {
                 #expect(text.stdout.contains(label))
             }
 
-            let json = try CLI.run(["status", "--json"], schema: schema)
+            let json = try await CLI.run(["status", "--json"], schema: schema)
             #expect(json.status == 0)
             #expect(json.lines.count == 1)
             let status = try #require(try json.jsonLines().first)
@@ -102,22 +102,22 @@ extension CLI {
             #expect(status["event_count"] as? Int == 3)
             #expect(status["stream_count"] as? Int == 3)
             #expect(status["barrier_holder"] is NSNull)
-            let last = try #require(try CLI.run(["read-all"], schema: schema).jsonLines().last)
+            let last = try #require(try await CLI.run(["read-all"], schema: schema).jsonLines().last)
             let head = "\(last["transaction_id"] as? Int ?? -1)/\(last["position"] as? Int ?? -1)"
             #expect(status["head"] as? String == head)
             #expect(status["head_position"] as? Int == last["position"] as? Int)
         }
 
-        @Test func aStoreThatWasNeverMigratedGivesAClearServerError() throws {
-            let result = try CLI.run(["read", "x-1"], schema: CLI.freshSchema())
+        @Test func aStoreThatWasNeverMigratedGivesAClearServerError() async throws {
+            let result = try await CLI.run(["read", "x-1"], schema: CLI.freshSchema())
             #expect(result.status == 1)
             #expect(result.stderr.split(separator: "\n").count == 1)
             #expect(result.stderr.contains("SQLSTATE 42P01"))
             #expect(result.stderr.contains("pgevents migrate"))
         }
 
-        @Test func anUnreachableServerIsOneLineAndStatusOne() throws {
-            let result = try PGEventsProcess.run(["status", "--url", "postgresql://nobody@127.0.0.1:1/none"])
+        @Test func anUnreachableServerIsOneLineAndStatusOne() async throws {
+            let result = try await PGEventsProcess.run(["status", "--url", "postgresql://nobody@127.0.0.1:1/none"])
             #expect(result.status == 1)
             #expect(result.stderr.hasPrefix("pgevents: error: "))
             #expect(result.stderr.split(separator: "\n").count == 1)
