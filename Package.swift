@@ -25,6 +25,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // PGPool's metrics (CoreMetrics only: no Foundation) and its `Service` conformance.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // Only the pgevents tool uses it; the libraries stay free of it.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
@@ -44,6 +47,8 @@ let package = Package(
                 "COpenSSL",
                 "CPGSystem",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: wireSettings
         ),
@@ -98,7 +103,13 @@ let package = Package(
         ),
         .testTarget(
             name: "PGWireIntegrationTests",
-            dependencies: ["PGWire", "PGTestServer"],
+            dependencies: [
+                "PGWire",
+                "PGTestServer",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         // Runs the built pgevents executable against private servers; also unit-tests the

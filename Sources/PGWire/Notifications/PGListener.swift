@@ -14,7 +14,7 @@ import Synchronization
 /// what you track and listen again — and it reconnects in the background with exponential
 /// backoff (``ReconnectBackoff``) for as long as it is open. ``listen(_:bufferLimit:timeout:)``
 /// waits for the connection up to its timeout, then fails with the last connect error: it
-/// never hangs. ``PGPool`` owns one of these for ``PGPool/listen(_:bufferLimit:)``.
+/// never hangs. ``PGPool`` owns one of these for ``PGPool/listen(_:bufferLimit:timeout:)``.
 public final class PGListener: Sendable {
     private enum Phase {
         /// Not started, or between a loss and the next connect attempt's success.
