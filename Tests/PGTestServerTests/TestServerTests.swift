@@ -13,8 +13,8 @@ import Darwin
 @Suite("TestServer", .serialized)
 struct TestServerTests {
     @Test("starts a server that answers on its socket and port, and stop removes everything")
-    func startAndStop() throws {
-        let server = try TestServer.start()
+    func startAndStop() async throws {
+        let server = try await onOwnThread { try TestServer.start() }
         #expect(server.host == "127.0.0.1")
         #expect(server.superuser == "postgres")
         #expect(server.database == "postgres")
@@ -35,8 +35,8 @@ struct TestServerTests {
     }
 
     @Test("creates the four test users with passwords stored as their methods need")
-    func users() throws {
-        let server = try TestServer.start()
+    func users() async throws {
+        let server = try await onOwnThread { try TestServer.start() }
         defer { try? server.stop() }
         #expect(server.users.map(\.name) == ["pgw_trust", "pgw_password", "pgw_md5", "pgw_scram"])
         #expect(server.users.map(\.method) == TestServer.AuthMethod.allCases)
@@ -72,8 +72,8 @@ struct TestServerTests {
     }
 
     @Test("each test user logs in over TCP with its password, others are rejected")
-    func logins() throws {
-        let server = try TestServer.start()
+    func logins() async throws {
+        let server = try await onOwnThread { try TestServer.start() }
         defer { try? server.stop() }
         for user in server.users {
             let login = try psqlAs(server, user: user.name, password: user.password)
@@ -103,8 +103,8 @@ struct TestServerTests {
     }
 
     @Test("applies extra settings, quoted, and rejects a malformed one")
-    func settings() throws {
-        let server = try TestServer.start(.init(settings: ["work_mem": "8MB", "log_line_prefix": #"it's \ %m "#]))
+    func settings() async throws {
+        let server = try await onOwnThread { try TestServer.start(.init(settings: ["work_mem": "8MB", "log_line_prefix": #"it's \ %m "#])) }
         defer { try? server.stop() }
         #expect(try server.psql("SHOW work_mem") == "8MB")
         #expect(try server.psql("SHOW log_line_prefix") == #"it's \ %m "#)
@@ -114,8 +114,8 @@ struct TestServerTests {
     }
 
     @Test("psql reports the server's error")
-    func psqlError() throws {
-        let server = try TestServer.start()
+    func psqlError() async throws {
+        let server = try await onOwnThread { try TestServer.start() }
         defer { try? server.stop() }
         let error = try #require(throws: TestServerError.self) { try server.psql("SELECT * FROM no_such_table") }
         #expect(error.description.contains("no_such_table"))
@@ -123,18 +123,18 @@ struct TestServerTests {
     }
 
     @Test("a kept data directory survives a stop and is reused by the next start")
-    func persistentDataDirectory() throws {
+    func persistentDataDirectory() async throws {
         let parent = try TestServer.makeReachableFolder(prefix: "pgtestserver-tests-")
         defer { try? FileManager.default.removeItem(atPath: parent) }
         let folder = parent + "/cluster"
 
-        let first = try TestServer.start(.init(dataDirectory: folder))
+        let first = try await onOwnThread { try TestServer.start(.init(dataDirectory: folder)) }
         #expect(first.dataDirectory == folder)
         try first.psql("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')")
         try first.stop()
         #expect(FileManager.default.fileExists(atPath: folder + "/PG_VERSION"))
 
-        let second = try TestServer.start(.init(dataDirectory: folder))
+        let second = try await onOwnThread { try TestServer.start(.init(dataDirectory: folder)) }
         defer { try? second.stop() }
         #expect(try second.psql("SELECT v FROM kept") == "still here")
         let login = try psqlAs(second, user: "pgw_md5", password: "md5-secret")
@@ -145,8 +145,8 @@ struct TestServerTests {
     }
 
     @Test("the watchdog stops the server and removes its folder when the process dies")
-    func watchdogCleansUpAfterCrash() throws {
-        let server = try TestServer.start()
+    func watchdogCleansUpAfterCrash() async throws {
+        let server = try await onOwnThread { try TestServer.start() }
         let pid = try postmasterPID(server)
         server.simulateCrash()
         #expect(processIsGone(pid))
@@ -155,8 +155,8 @@ struct TestServerTests {
     }
 
     @Test("a port that is taken, on one address or both, is an error naming it")
-    func portTaken() throws {
-        let first = try TestServer.start()
+    func portTaken() async throws {
+        let first = try await onOwnThread { try TestServer.start() }
         defer { try? first.stop() }
         let both = try #require(throws: TestServerError.self) { try TestServer.start(.init(port: first.port)) }
         #expect(both.message == "port \(first.port) is already in use")
@@ -170,11 +170,11 @@ struct TestServerTests {
     }
 
     @Test("a data directory too long for a socket address gets a short socket folder")
-    func longDataDirectory() throws {
+    func longDataDirectory() async throws {
         let parent = try TestServer.makeReachableFolder(prefix: "pgtestserver-tests-")
         defer { try? FileManager.default.removeItem(atPath: parent) }
         let folder = parent + "/" + String(repeating: "d", count: 90)
-        let server = try TestServer.start(.init(dataDirectory: folder))
+        let server = try await onOwnThread { try TestServer.start(.init(dataDirectory: folder)) }
         #expect(server.socketDirectory != server.dataDirectory)
         #expect(server.socketPath.utf8.count < 104)
         #expect(try server.psql("SELECT current_setting('unix_socket_directories') = '\(server.socketDirectory)'") == "t")
@@ -184,7 +184,7 @@ struct TestServerTests {
     }
 
     @Test("a folder without PostgreSQL is refused with the missing programs named")
-    func badBinDirectory() throws {
+    func badBinDirectory() async throws {
         let error = try #require(throws: TestServerError.self) {
             try TestServer.start(.init(binDirectory: URL(fileURLWithPath: "/usr/bin")))
         }
@@ -192,7 +192,7 @@ struct TestServerTests {
     }
 
     @Test("findBinaries finds a PostgreSQL installation of version 15 or later")
-    func findsBinaries() throws {
+    func findsBinaries() async throws {
         let folder = try TestServer.findBinaries()
         for program in ["initdb", "pg_ctl", "postgres", "psql"] {
             #expect(FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent(program).path))

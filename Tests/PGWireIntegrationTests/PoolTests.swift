@@ -74,7 +74,9 @@ extension Integration {
             let elapsed = ContinuousClock.now - started
             #expect(error?.code == .timeout)
             #expect(error?.message.contains("127.0.0.1:\(listener.port)") == true, "\(String(describing: error))")
-            #expect(elapsed >= .milliseconds(450) && elapsed < .seconds(3), "\(elapsed)")
+            // Under 10 s: the acquire's 500 ms ended it, not the 30 s connect timeout (the margin
+            // is for a test run that keeps both cores busy).
+            #expect(elapsed >= .milliseconds(450) && elapsed < .seconds(10), "\(elapsed)")
             await pool.close(timeout: .milliseconds(100))
         }
 
