@@ -101,7 +101,7 @@ extension Integration {
             let started = ContinuousClock.now
             let error = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
             #expect(error?.code == .serverClosedConnection)
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(30))  // a hang would be forever; margin for a loaded machine
         }
 
         @Test func connectTimeoutWhenTheListenQueueIsFull() async throws {
@@ -117,7 +117,7 @@ extension Integration {
             let elapsed = ContinuousClock.now - started
             #expect(error?.code == .timeout)
             #expect(error?.message.contains("timed out") == true)
-            #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(3))
+            #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(10))  // margin for a loaded machine
         }
     }
 }

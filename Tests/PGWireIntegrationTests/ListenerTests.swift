@@ -21,7 +21,7 @@ extension Integration {
             let error = await #expect(throws: PGError.self) { for try await _ in first {} }
             #expect(error?.code == .serverClosedConnection)
             // It reconnects by itself, with a new backend, and listening works again.
-            #expect(try await NotificationTests.eventually { listener.processID.map { $0 != pid } ?? false })
+            #expect(try await Integration.eventually { listener.processID.map { $0 != pid } ?? false })
             #expect(listener.reconnectCount == 1)
             let second = try await listener.listen("jobs")
             _ = try await admin.execute("SELECT pg_notify('jobs', 'two')")
@@ -52,7 +52,7 @@ extension Integration {
             let down = await #expect(throws: PGError.self) {
                 try await listener.listen("restart", timeout: .milliseconds(400))
             }
-            #expect(ContinuousClock.now - started < .seconds(3))
+            #expect(ContinuousClock.now - started < .seconds(10))  // margin for a loaded machine
             #expect(down?.code == .timeout)
             #expect(down?.message.contains("\(port)") == true)
 
@@ -71,8 +71,8 @@ extension Integration {
             let listener = PGListener(configuration: configuration, backoff: Self.quickBackoff)
             defer { Task { await listener.close() } }
             let started = ContinuousClock.now
-            let error = await #expect(throws: PGError.self) { try await listener.listen("x", timeout: .seconds(30)) }
-            #expect(ContinuousClock.now - started < .seconds(5))
+            let error = await #expect(throws: PGError.self) { try await listener.listen("x", timeout: .seconds(60)) }
+            #expect(ContinuousClock.now - started < .seconds(20))  // not the 60 s timeout
             #expect(error?.sqlState == "28P01")
         }
 

@@ -37,17 +37,6 @@ extension Integration {
         }
 
         /// Waits until `condition` holds, polling, for at most `timeout`.
-        static func eventually(
-            timeout: Duration = .seconds(5), _ condition: () async throws -> Bool
-        ) async throws -> Bool {
-            let deadline = ContinuousClock.now.advanced(by: timeout)
-            while ContinuousClock.now < deadline {
-                if try await condition() { return true }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            return try await condition()
-        }
-
         static func notify(_ connection: PGConnection, _ channel: String, _ payloads: some Sequence<String>) async throws {
             for payload in payloads {
                 _ = try await connection.execute("SELECT pg_notify($1, $2)", [channel, payload])
@@ -177,7 +166,7 @@ extension Integration {
                     try await group.waitForAll()
                 }
                 try await sending.value
-                let received = try await Self.collect(events, count: count, timeout: .seconds(3))
+                let received = try await Self.collect(events, count: count, timeout: .seconds(20))
                 #expect(received.map(\.payload) == (1...count).map { "\(round):\($0)" })
                 if received.count != count { return }
             }
@@ -249,10 +238,10 @@ extension Integration {
             try await Task.sleep(for: .milliseconds(50))
             consumer.cancel()
             _ = try await consumer.value
-            #expect(try await Self.eventually { try await listener.listeningChannels().isEmpty })
+            #expect(try await Integration.eventually { try await listener.listeningChannels().isEmpty })
             // A sequence dropped without iterating ends with its last reference.
             do { _ = try await listener.listen("dropped") }
-            #expect(try await Self.eventually { try await listener.listeningChannels().isEmpty })
+            #expect(try await Integration.eventually { try await listener.listeningChannels().isEmpty })
         }
 
         @Test func aTerminatedBackendEndsEverySequenceWithAnError() async throws {

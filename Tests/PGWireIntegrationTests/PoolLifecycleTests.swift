@@ -61,7 +61,7 @@ extension Integration {
             let started = ContinuousClock.now
             await pool.close(timeout: .milliseconds(300))
             let elapsed = ContinuousClock.now - started
-            #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(3), "\(elapsed)")
+            #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(10), "\(elapsed)")  // margin for a loaded machine
             #expect(borrowed.all.first?.isClosed == true)
             let error = await Integration.poolError { try await holder.value }
             #expect(error != nil)
@@ -154,7 +154,7 @@ extension Integration {
             let metrics = TestMetrics()
             let dimensions = [("pool", "metrics-test")]
             let (pool, running) = try await Integration.warmPool(
-                try Integration.poolConfiguration("pool-metrics", maximum: 2, acquireTimeout: .milliseconds(300)) {
+                try Integration.poolConfiguration("pool-metrics", maximum: 2, acquireTimeout: .seconds(2)) {
                     $0.metricsFactory = metrics
                     $0.metricsDimensions = dimensions
                 },

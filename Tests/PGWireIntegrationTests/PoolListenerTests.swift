@@ -38,7 +38,7 @@ extension Integration {
             #expect(lost?.code == .serverClosedConnection)
             // The pooled connections were not touched: queries go on while the listener reconnects.
             #expect(try await pool.query("SELECT 1::int4").rows[0].decode(Int32.self, at: 0) == 1)
-            #expect(try await NotificationTests.eventually { pool.listener.processID.map { $0 != pid } ?? false })
+            #expect(try await Integration.eventually { pool.listener.processID.map { $0 != pid } ?? false })
             #expect(pool.listener.reconnectCount == 1)
             let again = try await pool.listen("pool_listener_jobs")
             try await pool.execute("SELECT pg_notify('pool_listener_jobs', 'two')")

@@ -85,7 +85,7 @@ extension Integration {
 
     /// Polls until `condition` holds, for at most `limit`; returns whether it came true.
     static func eventually(
-        within limit: Duration = .seconds(5), _ condition: () async throws -> Bool
+        within limit: Duration = .seconds(20), _ condition: () async throws -> Bool
     ) async throws -> Bool {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {

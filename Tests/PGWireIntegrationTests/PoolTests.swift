@@ -108,7 +108,7 @@ extension Integration {
                 #expect(error?.code == .timeout)
                 #expect(error?.message.contains("2 of 2 connections in use") == true, "\(String(describing: error))")
                 #expect(error?.message.contains("\(server.host):\(server.port)") == true)
-                #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(3), "\(elapsed)")
+                #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(10), "\(elapsed)")  // margin for a loaded machine
                 #expect(pool.statistics.waiting == 0)
                 latch.open()
                 try await group.waitForAll()
