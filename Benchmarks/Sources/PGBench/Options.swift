@@ -3,7 +3,7 @@ import Foundation
 /// The command line of `PGBench`.
 struct Options {
     enum Benchmark: String, CaseIterable {
-        case append, roundtrip, pipeline, read, store
+        case append, roundtrip, pipeline, read, store, notify, pool
     }
 
     /// The benchmarks to run, in this order.
@@ -24,11 +24,20 @@ struct Options {
     var pipelineQueries = 100_000
     /// Statements per pipeline (PGWire, pgbench) or queries in flight (postgres-nio).
     var depth = 100
+    /// Sequential notifications timed by the notify benchmark.
+    var notifications = 5_000
+    /// `SELECT $1::int` run through the pool benchmark's pools, split over `poolTasks` tasks.
+    var poolQueries = 200_000
+    /// Concurrent tasks sharing each pool.
+    var poolTasks = 64
+    /// Each pool's maximum (and, for postgres-nio, minimum) number of connections.
+    var poolConnections = 8
 
     static let usage = """
-        usage: PGBench [--only append|roundtrip|pipeline|read|store[,...]] [--url URI] [--unix]
+        usage: PGBench [--only append|roundtrip|pipeline|read|store|notify|pool[,...]] [--url URI] [--unix]
                        [--events N] [--streams N] [--batch N] [--queries N]
-                       [--pipeline-queries N] [--depth N]
+                       [--pipeline-queries N] [--depth N] [--notifications N]
+                       [--pool-queries N] [--pool-tasks N] [--pool-connections N]
 
           --only       run only these benchmarks (comma-separated, or repeat the option)
           --url        a libpq connection string (postgres://user:pass@host:port/db); default:
@@ -40,6 +49,10 @@ struct Options {
           --queries    sequential round trips (20000)
           --pipeline-queries  pipelined queries (100000)
           --depth      statements per pipeline, queries in flight (100)
+          --notifications  sequential NOTIFYs timed by the notify benchmark (5000)
+          --pool-queries  queries through each pool, split over the tasks (200000)
+          --pool-tasks    concurrent tasks sharing each pool (64)
+          --pool-connections  connections of each pool (8)
         """
 
     init(arguments: [String]) throws {
@@ -71,6 +84,10 @@ struct Options {
             case "--queries": queries = try count(argument)
             case "--pipeline-queries": pipelineQueries = try count(argument)
             case "--depth": depth = try count(argument)
+            case "--notifications": notifications = try count(argument)
+            case "--pool-queries": poolQueries = try count(argument)
+            case "--pool-tasks": poolTasks = try count(argument)
+            case "--pool-connections": poolConnections = try count(argument)
             case "--help", "-h": throw UsageError(nil)
             default: throw UsageError("unknown argument \(argument)")
             }

@@ -34,6 +34,8 @@ struct Outcome {
     /// Latency quantiles of single operations, in microseconds.
     var p50: Double?
     var p99: Double?
+    /// Mean latency in microseconds, where a benchmark reports it (JSON only).
+    var mean: Double?
     /// Something the reader must know, such as "1 transaction" or how latency was measured.
     var note: String?
 
@@ -94,6 +96,7 @@ final class Report {
             if let server = outcome.cost.serverCPU { fields.append(("server_cpu_seconds", number(server, 4))) }
             if let p50 = outcome.p50 { fields.append(("p50_us", number(p50, 2))) }
             if let p99 = outcome.p99 { fields.append(("p99_us", number(p99, 2))) }
+            if let mean = outcome.mean { fields.append(("mean_us", number(mean, 2))) }
         }
         if let note = outcome.note { fields.append(("note", quote(note))) }
         return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
@@ -141,15 +144,19 @@ final class Report {
         case "ratio_to_ceiling": return "÷ceiling"
         case "ratio_to_postgres_nio": return "÷nio"
         case "ratio_to_libpq": return "÷libpq"
-        default: return storeRatioLabels[key] ?? key
+        default: return storeRatioLabels[key] ?? notifyRatioLabels[key] ?? key
         }
     }
 
     /// PGWire's throughput divided by the server-side ceiling's, by postgres-nio's and by
     /// libpq's (pgbench): the same method (query, prepared, copy, ...) if it ran, else the best.
-    /// The store benchmark compares against peers of its own (StoreRatios.swift).
+    /// The store benchmark compares against peers of its own (StoreRatios.swift), the notify
+    /// benchmark latencies (NotifyBench.swift), the pool benchmark against postgres-nio's best
+    /// (PoolBench.swift).
     func ratios(_ outcome: Outcome) -> [(String, Double)] {
         if outcome.bench == StoreBench.bench { return storeRatios(outcome) }
+        if outcome.bench == NotifyBench.bench { return notifyRatios(outcome) }
+        if outcome.bench == PoolBench.bench { return poolRatios(outcome) }
         guard outcome.library == .pgwire, let rate = outcome.rate else { return [] }
         let peers = outcomes.filter { $0.bench == outcome.bench && $0.rate != nil }
         var result: [(String, Double)] = []

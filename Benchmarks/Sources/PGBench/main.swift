@@ -1,8 +1,9 @@
 // PGWire against postgres-nio, libpq (pgbench) and the server's own ceiling, in one run on one
 // server: appending events, sequential round trips, pipelined queries and reading events; then
-// PGEventStore's append against the same ceilings.
+// PGEventStore's append against the same ceilings; then NOTIFY-to-listener latency and pool
+// throughput.
 //
-//   swift run -c release PGBench [--only append|roundtrip|pipeline|read|store] [--events N] [--url URI]
+//   swift run -c release PGBench [--only append|roundtrip|pipeline|read|store|notify|pool] [--events N] [--url URI]
 //
 // Each contender prints a JSON line (starting with `{`) and a table row as it finishes; a
 // summary with ratios follows at the end. See README.md.
@@ -41,6 +42,8 @@ enum Harness {
                 case .pipeline: try await Pipeline.run(target, options, report)
                 case .read: try await ReadBench.run(target, options, report)
                 case .store: try await StoreBench.run(target, options, report)
+                case .notify: try await NotifyBench.run(target, options, report)
+                case .pool: try await PoolBench.run(target, options, report)
                 }
             } catch {
                 print("\(benchmark.rawValue) failed: \(error)")
@@ -53,7 +56,9 @@ enum Harness {
         let version = serverVersion ?? "?"
         let machine = "PGBench \(when), \(cores) cores, PostgreSQL \(version) over \(target.transport)\(privateServer)"
         let scale = "events \(options.events), streams \(options.streams), batch \(options.batchSize), "
-            + "queries \(options.queries), pipeline queries \(options.pipelineQueries), depth \(options.depth)"
+            + "queries \(options.queries), pipeline queries \(options.pipelineQueries), depth \(options.depth), "
+            + "notifications \(options.notifications), pool queries \(options.poolQueries) "
+            + "(\(options.poolTasks) tasks, \(options.poolConnections) connections)"
         let legend = "per second = events, queries or rows per second; client s = CPU seconds of this process "
             + "(getrusage) or of pgbench; server s = CPU seconds of the serving backend (/proc)"
         report.printSummary(header: [machine, scale, legend])
