@@ -102,6 +102,13 @@ extension PGConnection {
         /// way before the task suspends and frees the thread. Loopback answers arrive within tens
         /// of microseconds; suspending and resuming costs 15 to 30 µs. Zero always suspends.
         public var readSpin: Duration
+        /// Whether a read right after a send first lets the other tasks that are ready run
+        /// (`Task.yield()`) before it looks for the answer. Off by default: a lone connection's
+        /// answer would only come later. ``PGPool`` turns it on (see
+        /// ``PGPool/Configuration/yieldAfterSend``): while one task's query is on the wire the
+        /// tasks that were handed a connection send theirs, and when the first task resumes its
+        /// answer is usually there, read without a wait in the poller.
+        public var yieldAfterSend: Bool
         /// Size limits for incoming messages.
         public var messageLimits: BackendMessageDecoder.Limits
         /// How many prepared statements the connection keeps for repeated queries (LRU). Zero
@@ -133,6 +140,7 @@ extension PGConnection {
             self.targetSessionAttributes = .any
             self.tls = TLS(mode: .disable)
             self.readSpin = readSpin
+            self.yieldAfterSend = false
             self.messageLimits = messageLimits
             self.statementCacheCapacity = 256
         }

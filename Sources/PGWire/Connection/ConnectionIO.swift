@@ -11,15 +11,18 @@ final class ConnectionIO {
     var decoder: BackendMessageDecoder
     var encoder = FrontendMessageEncoder()
     let readSpin: Duration
+    /// Whether the first read after a send yields to other tasks first.
+    let yieldAfterSend: Bool
     /// Whether the current exchange may be cancelled by cancelling its task.
     var cancellable = true
     /// Sends a CancelRequest for the running statement (set by the connection).
     var onCancel: @Sendable () -> Void = {}
 
-    init(socket: Socket, limits: BackendMessageDecoder.Limits, readSpin: Duration) {
+    init(socket: Socket, limits: BackendMessageDecoder.Limits, readSpin: Duration, yieldAfterSend: Bool = false) {
         self.socket = socket
         self.decoder = BackendMessageDecoder(limits: limits)
         self.readSpin = readSpin
+        self.yieldAfterSend = yieldAfterSend
     }
 
     /// True right after a flush, until the next read: the answer cannot be there yet, so the
@@ -45,6 +48,7 @@ final class ConnectionIO {
     /// Reads more bytes from the socket into the decoder, waiting as needed; returns the count.
     func readMore() async throws -> Int {
         let waitFirst = justSent.exchange(false, ordering: .relaxed)
+        if waitFirst && yieldAfterSend { await Task.yield() }
         return try await socket.read(
             into: &decoder, spin: readSpin, waitFirst: waitFirst, onCancel: cancellable ? onCancel : nil)
     }

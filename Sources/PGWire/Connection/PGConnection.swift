@@ -59,7 +59,8 @@ public final class PGConnection: @unchecked Sendable {
         self.statementCache = StatementCache(capacity: max(0, configuration.statementCacheCapacity))
         self.server = server
         self.logger = logger
-        self.io = ConnectionIO(socket: socket, limits: configuration.messageLimits, readSpin: configuration.readSpin)
+        self.io = ConnectionIO(socket: socket, limits: configuration.messageLimits, readSpin: configuration.readSpin,
+            yieldAfterSend: configuration.yieldAfterSend)
         self.noticeHandler = noticeHandler ?? { [logger] notice in
             logger.debug("server notice", metadata: [
                 "severity": "\(notice.severity)", "sqlstate": "\(notice.sqlState ?? "")", "message": "\(notice.message)",

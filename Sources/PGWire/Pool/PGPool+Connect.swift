@@ -15,6 +15,8 @@ extension PGPool {
 
     private func openConnection(until deadline: ContinuousClock.Instant?) async {
         var configuration = self.configuration.connection
+        if let readSpin = self.configuration.readSpin { configuration.readSpin = readSpin }
+        if let yieldAfterSend = self.configuration.yieldAfterSend { configuration.yieldAfterSend = yieldAfterSend }
         if let deadline {
             let remaining = max(deadline - .now, .milliseconds(1))
             configuration.connectTimeout = min(configuration.connectTimeout ?? remaining, remaining)

@@ -43,6 +43,12 @@ final class Poller: @unchecked Sendable {
     private struct State {
         /// Waiters by descriptor; a descriptor with waiters is armed in epoll (one-shot).
         var waiters: [Int32: [Waiter]] = [:]
+        /// Descriptors added to the epoll set. One stays there, disarmed, between waits, so a
+        /// wait costs one `epoll_ctl` (re-arm) rather than two (add, then delete): a query that
+        /// suspends on its read waits once per round trip. Closing a descriptor takes it out of
+        /// the set in the kernel; a number reused for a new socket is then added again (see
+        /// ``arm(_:events:state:)``).
+        var added: Set<Int32> = []
         var nextID: UInt64 = 0
     }
 
@@ -103,11 +109,9 @@ final class Poller: @unchecked Sendable {
             let isNew = state.waiters[fd] == nil
             var list = state.waiters[fd] ?? []
             list.append(waiter)
-            let events = Self.mask(list)
             do {
-                try Sys.epollControl(
-                    epollFD, isNew ? pgw_EPOLL_CTL_ADD : pgw_EPOLL_CTL_MOD, fd, events: events,
-                    data: UInt64(UInt32(bitPattern: fd)))
+                // A descriptor that already had waiters is armed for them: widen the mask.
+                try arm(fd, events: Self.mask(list), state: &state, known: !isNew)
             } catch {
                 return error
             }
@@ -122,6 +126,22 @@ final class Poller: @unchecked Sendable {
         }
     }
 
+    /// Arms `fd` one-shot for `events`: a re-arm of a descriptor in the set, else an add. The
+    /// kernel checks readiness when arming, so data that arrived before this call still wakes.
+    /// What `added` says may be stale (the descriptor was closed and its number reused, or
+    /// never added): the other operation is then tried.
+    private func arm(_ fd: Int32, events: UInt32, state: inout State, known: Bool = false) throws {
+        let data = UInt64(UInt32(bitPattern: fd))
+        let inSet = known || state.added.contains(fd)
+        let code = Sys.epollControlErrno(epollFD, inSet ? pgw_EPOLL_CTL_MOD : pgw_EPOLL_CTL_ADD, fd, events: events, data: data)
+        if code == (inSet ? ENOENT : EEXIST) {
+            try Sys.epollControl(epollFD, inSet ? pgw_EPOLL_CTL_ADD : pgw_EPOLL_CTL_MOD, fd, events: events, data: data)
+        } else if code != 0 {
+            throw Sys.Failure(call: "epoll_ctl", errno: code)
+        }
+        state.added.insert(fd)
+    }
+
     private static func mask(_ waiters: [Waiter]) -> UInt32 {
         waiters.reduce(pgw_EPOLLONESHOT) { $0 | $1.interest.rawValue }
     }
@@ -134,12 +154,12 @@ final class Poller: @unchecked Sendable {
             let chosen = list.filter(select)
             let rest = list.filter { !select($0) }
             if rest.isEmpty {
+                // Left in the set: disarmed if an event fired; if a cancelled or expired wait
+                // leaves it armed, a later event finds no waiter here and is dropped.
                 state.waiters[fd] = nil
-                try? Sys.epollControl(epollFD, pgw_EPOLL_CTL_DEL, fd, events: 0, data: 0)
             } else {
                 state.waiters[fd] = rest
-                try? Sys.epollControl(
-                    epollFD, pgw_EPOLL_CTL_MOD, fd, events: Self.mask(rest), data: UInt64(UInt32(bitPattern: fd)))
+                try? arm(fd, events: Self.mask(rest), state: &state, known: true)
             }
             return chosen
         }

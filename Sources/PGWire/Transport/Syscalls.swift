@@ -117,6 +117,16 @@ enum Sys {
         _ = try retrying("epoll_ctl") { pgw_epoll_ctl(epfd, op, fd, events, data) }
     }
 
+    /// `epoll_ctl` that returns the errno (0 on success), for callers that handle some codes.
+    static func epollControlErrno(_ epfd: Int32, _ op: Int32, _ fd: Int32, events: UInt32, data: UInt64) -> Int32 {
+        do {
+            try epollControl(epfd, op, fd, events: events, data: data)
+            return 0
+        } catch {
+            return error.errno
+        }
+    }
+
     /// Waits for ready descriptors; fills `data` and `events` and returns how many are ready.
     static func epollWait(
         _ epfd: Int32, data: UnsafeMutableBufferPointer<UInt64>, events: UnsafeMutableBufferPointer<UInt32>,
