@@ -25,10 +25,12 @@ enum PoolBench {
 
     static func run(_ target: Target, _ options: Options, _ report: Report) async throws {
         let contenders: [(String, String, Library, String, Contender)] = [
-            ("pgwire-pool", "PGWire PGPool", .pgwire, "query", { try await pgwirePool($0, $1, $2, $3, readSpin: nil) }),
-            // The same with readSpin 0: a read that finds nothing suspends at once instead of
-            // holding one of the cooperative pool's threads in ppoll (see README.md).
-            ("pgwire-pool-nospin", "PGWire PGPool, readSpin 0", .pgwire, "query", { try await pgwirePool($0, $1, $2, $3, readSpin: .zero) }),
+            ("pgwire-pool", "PGWire PGPool", .pgwire, "query", { try await pgwirePool($0, $1, $2, $3) }),
+            // The pool's defaults one at a time the other way (see README.md): connections
+            // that do not yield after a send, and connections that spin 500 µs in ppoll
+            // before suspending (the standalone connection's default).
+            ("pgwire-pool-noyield", "PGWire PGPool, no yield after send", .pgwire, "query", { try await pgwirePool($0, $1, $2, $3, yieldAfterSend: false) }),
+            ("pgwire-pool-spin", "PGWire PGPool, readSpin 500 µs", .pgwire, "query", { try await pgwirePool($0, $1, $2, $3, readSpin: .microseconds(500)) }),
             ("nio-pool-query", "postgres-nio PostgresClient query", .postgresNIO, "query", { try await nioClient($0, $1, $2, $3, prepared: false) }),
             ("nio-pool-prepared", "postgres-nio PostgresClient prepared", .postgresNIO, "prepared", { try await nioClient($0, $1, $2, $3, prepared: true) }),
         ]
@@ -140,16 +142,18 @@ enum PoolBench {
     /// PGWire: `PGPool` with the target's connection settings, `maximumConnections` and
     /// otherwise the defaults (connections open on demand, which the warm-up makes); the
     /// natural per-query call, `pool.query(sql, values)`, which collects the rows. Its
-    /// statement cache prepares the statement once per connection. `readSpin` replaces the
-    /// connections' default when given.
+    /// statement cache prepares the statement once per connection. `readSpin` and
+    /// `yieldAfterSend` replace the pool's defaults (zero, true) when given.
     static func pgwirePool(
         _ target: Target, _ connections: Int, _ name: String, _ measure: (@escaping Query) async throws -> (Cost, Run),
-        readSpin: Duration?
+        readSpin: Duration? = nil, yieldAfterSend: Bool? = nil
     ) async throws -> (Cost, Run) {
         var connection = target.pgwire
         connection.applicationName = name
-        if let readSpin { connection.readSpin = readSpin }
-        let pool = PGPool(configuration: .init(connection: connection, maximumConnections: connections))
+        var configuration = PGPool.Configuration(connection: connection, maximumConnections: connections)
+        if let readSpin { configuration.readSpin = readSpin }
+        if let yieldAfterSend { configuration.yieldAfterSend = yieldAfterSend }
+        let pool = PGPool(configuration: configuration)
         do {
             let result = try await measure { value in
                 let rows = try await pool.query("SELECT $1::int", [value]).rows

@@ -13,6 +13,8 @@ enum RoundTrip {
     static func run(_ target: Target, _ options: Options, _ report: Report) async throws {
         let contenders: [(String, String, Library, String, Run)] = [
             ("pgwire-query", "PGWire query (statement cache)", .pgwire, "prepared", { try await pgwireQuery($0, $1, cache: true) }),
+            // As a pooled connection reads by default: no spin, every answer awaited in the poller.
+            ("pgwire-query-nospin", "PGWire query, readSpin 0", .pgwire, "prepared", { try await pgwireQuery($0, $1, cache: true, readSpin: .zero) }),
             ("pgwire-query-uncached", "PGWire query, cache off", .pgwire, "query", { try await pgwireQuery($0, $1, cache: false) }),
             ("pgwire-prepared", "PGWire prepared statement", .pgwire, "prepared", pgwirePrepared),
             ("nio-query", "postgres-nio query", .postgresNIO, "query", nioQuery),
@@ -55,8 +57,10 @@ enum RoundTrip {
 
     /// `query` with its statement cache (the default: a named statement parsed once, then only
     /// Bind and Execute) or without (the unnamed statement parsed every time).
-    static func pgwireQuery(_ target: Target, _ count: Int, cache: Bool) async throws -> (Cost, [Double]) {
-        try await target.withPGWire(statementCache: cache) { connection in
+    static func pgwireQuery(
+        _ target: Target, _ count: Int, cache: Bool, readSpin: Duration? = nil
+    ) async throws -> (Cost, [Double]) {
+        try await target.withPGWire(statementCache: cache, readSpin: readSpin) { connection in
             try await timed(serverPIDs: [connection.processID].compactMap { $0 }, count) { value in
                 var result: Int32?
                 for try await row in try await connection.query("SELECT $1::int", [value]) {

@@ -55,9 +55,10 @@ struct Target: Sendable {
         host.hasPrefix("/") ? "unix socket \(host)/.s.PGSQL.\(port)" : "tcp \(host):\(port)"
     }
 
-    func connectPGWire(statementCache: Bool = true) async throws -> PGConnection {
+    func connectPGWire(statementCache: Bool = true, readSpin: Duration? = nil) async throws -> PGConnection {
         var configuration = pgwire
         if !statementCache { configuration.statementCacheCapacity = 0 }
+        if let readSpin { configuration.readSpin = readSpin }
         return try await PGConnection.connect(configuration)
     }
 
@@ -67,8 +68,10 @@ struct Target: Sendable {
 
     /// Runs `body` on a new PGWire connection and closes it. Without `statementCache`, every
     /// query uses the unnamed statement (Parse, Bind, Execute each time).
-    func withPGWire<T>(statementCache: Bool = true, _ body: (PGConnection) async throws -> T) async throws -> T {
-        let connection = try await connectPGWire(statementCache: statementCache)
+    func withPGWire<T>(
+        statementCache: Bool = true, readSpin: Duration? = nil, _ body: (PGConnection) async throws -> T
+    ) async throws -> T {
+        let connection = try await connectPGWire(statementCache: statementCache, readSpin: readSpin)
         do {
             let result = try await body(connection)
             await connection.close()
