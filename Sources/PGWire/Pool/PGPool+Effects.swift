@@ -11,6 +11,21 @@ extension PGPool {
     /// call costs a frame on the hot path.
     func perform(_ effects: Machine.Effects) async {
         let (toClose, interrupt, closeFinished) = performWithoutWaiting(effects)
+        await finish(closing: toClose, interrupting: interrupt, closeFinished: closeFinished)
+    }
+
+    /// Performs `effects` where the caller cannot wait: the closing (rarely any) runs in a task,
+    /// each connection closed as the state machine said (an idle one is not sent a
+    /// CancelRequest).
+    func performDetached(_ effects: Machine.Effects) {
+        let (toClose, interrupt, closeFinished) = performWithoutWaiting(effects)
+        if toClose.isEmpty && interrupt.isEmpty && !closeFinished { return }
+        Task { await self.finish(closing: toClose, interrupting: interrupt, closeFinished: closeFinished) }
+    }
+
+    /// The asynchronous part of ``perform(_:)``: idle connections are closed (Terminate), lent
+    /// ones are interrupted (CancelRequest, then closed), and closing may then be over.
+    private func finish(closing toClose: [PGConnection], interrupting interrupt: [PGConnection], closeFinished: Bool) async {
         for connection in toClose {
             await connection.close()
         }
@@ -23,16 +38,6 @@ extension PGPool {
             await connection.close()
         }
         if closeFinished { finishClose() }
-    }
-
-    /// Performs `effects` where the caller cannot wait: the closing (rarely any) runs in a task.
-    func performDetached(_ effects: Machine.Effects) {
-        let (toClose, interrupt, closeFinished) = performWithoutWaiting(effects)
-        if toClose.isEmpty && interrupt.isEmpty && !closeFinished { return }
-        var rest = Machine.Effects()
-        for connection in toClose + interrupt { rest.add(.interrupt(connection)) }
-        if closeFinished { rest.add(.closeFinished) }
-        Task { await self.perform(rest) }
     }
 
     /// The synchronous part of ``perform(_:)``; returns what is left to do.
