@@ -2,16 +2,17 @@ import PGWire
 import Testing
 
 extension Integration {
-    /// Pooled connections do not spin on their reads by default, so that many tasks sharing a
-    /// few threads take turns instead of the first ones keeping the threads to themselves.
+    /// Pooled connections yield after each send and do not spin on their reads by default, so
+    /// that many tasks sharing a few threads take turns instead of the first ones keeping the
+    /// threads to themselves.
     @Suite struct PoolTurnTests {
         @Test func pooledConnectionsTakeThePoolsReadSettingsOrKeepTheirOwnWhenNil() async throws {
-            let spinning = PGPool(configuration: try Integration.poolConfiguration("pool-spin-default", maximum: 1) {
+            let defaults = PGPool(configuration: try Integration.poolConfiguration("pool-spin-default", maximum: 1) {
                 $0.connection.readSpin = .microseconds(300)
             })
-            #expect(try await spinning.withConnection { $0.configuration.readSpin } == .zero)
-            #expect(try await spinning.withConnection { $0.configuration.yieldAfterSend })
-            await spinning.close()
+            #expect(try await defaults.withConnection { $0.configuration.readSpin } == .zero)
+            #expect(try await defaults.withConnection { $0.configuration.yieldAfterSend })
+            await defaults.close()
 
             let kept = PGPool(configuration: try Integration.poolConfiguration("pool-spin-kept", maximum: 1) {
                 $0.connection.readSpin = .microseconds(300)
@@ -35,8 +36,8 @@ extension Integration {
         /// answer comes within the spin), so on a machine with fewer cores than tasks the first
         /// tasks ran all their queries before the others started (this test failed so: the last
         /// task began at 0.19 s, the first had ended at 0.008 s). With the pool's defaults every
-        /// task starts before any has finished its 50 queries.
-        /// Also with a spinning read: the yield after each send is what lets the others start.
+        /// task starts before any has finished its 50 queries, and so it does with a 500 µs spin
+        /// too: the yield after each send is what lets the others start.
         @Test(.timeLimit(.minutes(1)), arguments: [nil, 500])
         func sixtyFourTasksOverEightConnectionsAllStartBeforeTheFirstFinishes(spinMicroseconds: Int?) async throws {
             let pool = PGPool(configuration: try Integration.poolConfiguration("pool-turns", maximum: 8) {

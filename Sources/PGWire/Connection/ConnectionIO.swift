@@ -18,7 +18,7 @@ final class ConnectionIO {
     /// Sends a CancelRequest for the running statement (set by the connection).
     var onCancel: @Sendable () -> Void = {}
 
-    init(socket: Socket, limits: BackendMessageDecoder.Limits, readSpin: Duration, yieldAfterSend: Bool = false) {
+    init(socket: Socket, limits: BackendMessageDecoder.Limits, readSpin: Duration, yieldAfterSend: Bool) {
         self.socket = socket
         self.decoder = BackendMessageDecoder(limits: limits)
         self.readSpin = readSpin

@@ -106,12 +106,11 @@ final class Poller: @unchecked Sendable {
 
     private func register(_ waiter: Waiter, fd: Int32) {
         let failure: (any Error)? = state.withLock { state in
-            let isNew = state.waiters[fd] == nil
             var list = state.waiters[fd] ?? []
             list.append(waiter)
             do {
-                // A descriptor that already had waiters is armed for them: widen the mask.
-                try arm(fd, events: Self.mask(list), state: &state, known: !isNew)
+                // With other waiters already there, this widens the armed mask.
+                try arm(fd, events: Self.mask(list), state: &state)
             } catch {
                 return error
             }
@@ -130,16 +129,16 @@ final class Poller: @unchecked Sendable {
     /// kernel checks readiness when arming, so data that arrived before this call still wakes.
     /// What `added` says may be stale (the descriptor was closed and its number reused, or
     /// never added): the other operation is then tried.
-    private func arm(_ fd: Int32, events: UInt32, state: inout State, known: Bool = false) throws {
+    private func arm(_ fd: Int32, events: UInt32, state: inout State) throws {
         let data = UInt64(UInt32(bitPattern: fd))
-        let inSet = known || state.added.contains(fd)
+        let inSet = state.added.contains(fd)
         let code = Sys.epollControlErrno(epollFD, inSet ? pgw_EPOLL_CTL_MOD : pgw_EPOLL_CTL_ADD, fd, events: events, data: data)
         if code == (inSet ? ENOENT : EEXIST) {
             try Sys.epollControl(epollFD, inSet ? pgw_EPOLL_CTL_ADD : pgw_EPOLL_CTL_MOD, fd, events: events, data: data)
         } else if code != 0 {
             throw Sys.Failure(call: "epoll_ctl", errno: code)
         }
-        state.added.insert(fd)
+        if !inSet { state.added.insert(fd) }
     }
 
     private static func mask(_ waiters: [Waiter]) -> UInt32 {
@@ -159,7 +158,7 @@ final class Poller: @unchecked Sendable {
                 state.waiters[fd] = nil
             } else {
                 state.waiters[fd] = rest
-                try? arm(fd, events: Self.mask(rest), state: &state, known: true)
+                try? arm(fd, events: Self.mask(rest), state: &state)
             }
             return chosen
         }
