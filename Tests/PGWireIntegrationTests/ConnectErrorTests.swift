@@ -97,7 +97,9 @@ extension Integration {
                 try await Task.sleep(for: .milliseconds(300))
                 shutdown(fd, Int32(SHUT_RDWR))
             }
-            let configuration = PGConnection.Configuration(host: "127.0.0.1", port: listener.port, user: "x", connectTimeout: .seconds(2))
+            // connect_timeout bounds the whole startup now: long enough that the reset, not the
+            // timeout, ends the attempt on a loaded machine.
+            let configuration = PGConnection.Configuration(host: "127.0.0.1", port: listener.port, user: "x", connectTimeout: .seconds(20))
             let started = ContinuousClock.now
             let error = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
             #expect(error?.code == .serverClosedConnection)

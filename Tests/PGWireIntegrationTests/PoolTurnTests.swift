@@ -1,4 +1,4 @@
-import PGWire
+@_spi(Benchmarks) import PGWire
 import Testing
 
 extension Integration {

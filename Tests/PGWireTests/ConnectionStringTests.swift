@@ -239,6 +239,30 @@ enum ConfigurationFixture {
         #expect(try ConfigurationFixture.configuration("connect_timeout=' 7 '").connectTimeout == .seconds(7))
     }
 
+    @Test func keepalivesAndUserTimeoutReachTheConfigurationWithLibpqsZeroMeaningDefault() throws {
+        let configuration = try ConfigurationFixture.configuration(
+            "keepalives_idle=60 keepalives_interval=5 keepalives_count=3 tcp_user_timeout=9000")
+        #expect(configuration.keepalives == .init(enabled: true, idle: .seconds(60), interval: .seconds(5), count: 3))
+        #expect(configuration.tcpUserTimeout == .milliseconds(9000))
+        let defaults = try ConfigurationFixture.configuration("keepalives_idle=0 keepalives_count=0 tcp_user_timeout=0")
+        #expect(defaults.keepalives == .init())
+        #expect(defaults.tcpUserTimeout == nil)
+        #expect(try ConfigurationFixture.configuration("keepalives=0").keepalives.enabled == false)
+        #expect(try ConfigurationFixture.configuration("keepalives=2").keepalives.enabled)
+        #expect(ConfigurationFixture.failure("keepalives_idle=40000")?.contains("keepalives_idle") == true)
+        #expect(ConfigurationFixture.failure("keepalives_count=128")?.contains("keepalives_count") == true)
+        #expect(ConfigurationFixture.failure("connect_timeout=99999999999")?.contains("connect_timeout") == true)
+    }
+
+    @Test func requireAuthAndChannelBindingReachTheConfiguration() throws {
+        let configuration = try ConfigurationFixture.configuration("require_auth=scram-sha-256 channel_binding=disable")
+        #expect(configuration.requireAuth.allowed == [.scramSHA256])
+        #expect(configuration.channelBinding == .disable)
+        #expect(try ConfigurationFixture.configuration("host=h").requireAuth == .any)
+        #expect(try ConfigurationFixture.configuration("host=h").channelBinding == .prefer)
+        #expect(ConfigurationFixture.failure("require_auth=md5,!none")?.contains("require_auth") == true)
+    }
+
     @Test func clientEncodingMustBeUTF8() throws {
         for accepted in ["UTF8", "utf8", "UTF-8", "unicode"] {
             #expect(try ConfigurationFixture.settings("client_encoding=\(accepted)").value(for: "client_encoding") == accepted)
@@ -274,7 +298,7 @@ enum ConfigurationFixture {
         #expect(try ConfigurationFixture.configuration("options='-c statement_timeout=5s'").options == "-c statement_timeout=5s")
     }
 
-    @Test func settingsPGWireDoesNotUseYetAreKept() throws {
+    @Test func everySettingGivenIsKeptInValues() throws {
         let settings = try ConfigurationFixture.settings(
             "keepalives=1 keepalives_idle=60 keepalives_interval=5 keepalives_count=3 tcp_user_timeout=9000 "
                 + "channel_binding=require require_auth=scram-sha-256 load_balance_hosts=random sslcertmode=allow "

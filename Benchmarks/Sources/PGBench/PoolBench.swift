@@ -1,5 +1,5 @@
 import Foundation
-import PGWire
+@_spi(Benchmarks) import PGWire
 import PostgresNIO
 
 /// Benchmark 7: pool throughput. `--pool-tasks` tasks (64) share one pool of

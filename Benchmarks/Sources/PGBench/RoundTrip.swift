@@ -1,5 +1,5 @@
 import Foundation
-import PGWire
+@_spi(Benchmarks) import PGWire
 import PostgresNIO
 
 /// Benchmark 2: `SELECT $1::int` one at a time on one connection, each result decoded and

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import PGTestServer
-import PGWire
+@_spi(Benchmarks) import PGWire
 import PostgresNIO
 
 /// The server under test and how each client reaches it: PGWire, postgres-nio and pgbench.

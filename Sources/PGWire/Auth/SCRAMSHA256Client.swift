@@ -56,6 +56,8 @@ struct SCRAMSHA256Client: Sendable, CustomStringConvertible, CustomReflectable {
     /// The password after SASLprep (or its raw UTF-8 bytes).
     private let password: [UInt8]
     private let clientNonce: [UInt8]
+    /// The highest iteration count this exchange computes (at most ``maxIterations``).
+    private let iterationLimit: Int
     /// The `saslname` of the client-first-message, already escaped.
     private let username: [UInt8]
 
@@ -72,8 +74,9 @@ struct SCRAMSHA256Client: Sendable, CustomStringConvertible, CustomReflectable {
     ///     It must be printable ASCII without commas.
     ///   - username: The user name of the client-first-message, for tests only (RFC vectors
     ///     use one; PostgreSQL ignores it, so the default is empty as in libpq).
-    init(password: String, clientNonce: String? = nil, username: String = "") throws {
+    init(password: String, clientNonce: String? = nil, username: String = "", maxIterations: Int = maxIterations) throws {
         self.password = SASLprep.passwordBytes(password)
+        self.iterationLimit = min(maxIterations, Self.maxIterations)
         if let clientNonce {
             let bytes = Array(clientNonce.utf8)
             guard !bytes.isEmpty, bytes.allSatisfy(Self.isNonceCharacter) else {
@@ -125,6 +128,11 @@ struct SCRAMSHA256Client: Sendable, CustomStringConvertible, CustomReflectable {
         }
         state = .failed("receiveServerFirst(_:) threw")
         let first = try SCRAMServerFirst(message, clientNonce: clientNonce)
+        guard first.iterations <= iterationLimit else {
+            throw PGError(
+                .authentication,
+                "SCRAM iteration count from the server (\(first.iterations)) is above the configured limit of \(iterationLimit)")
+        }
 
         let saltedPassword = try Crypto.pbkdf2SHA256(
             password: password, salt: first.salt, iterations: first.iterations)

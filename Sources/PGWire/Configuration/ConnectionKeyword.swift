@@ -175,31 +175,9 @@ struct ConnectionKeyword: Sendable {
                 .invalidConfiguration,
                 "connection option \"service\"\(origin.suffix) is not supported: PGWire does not read connection service files (pg_service.conf)")
         case "require_auth":
-            try checkRequireAuth(value, origin: origin)
+            _ = try PGConnection.Configuration.AuthenticationRequirement(libpq: value, originSuffix: origin.suffix)
         default:
             return
-        }
-    }
-
-    /// libpq's `require_auth`: a comma-separated list of methods, either all plain or all negated
-    /// with `!`, each at most once.
-    private static func checkRequireAuth(_ value: String, origin: Origin) throws(PGError) {
-        let methods = ["password", "md5", "gss", "sspi", "scram-sha-256", "oauth", "none"]
-        var seen: Set<String> = []
-        var negated: Bool?
-        for element in value.split(separator: ",", omittingEmptySubsequences: false) {
-            let isNegated = element.hasPrefix("!")
-            let method = String(isNegated ? element.dropFirst() : element)
-            guard methods.contains(method) else {
-                throw invalid("require_auth", value, origin: origin, expected: "a comma-separated list of " + oneOf(methods) + ", each optionally negated with !")
-            }
-            if let negated, negated != isNegated {
-                throw invalid("require_auth", value, origin: origin, expected: "methods that are either all negated with ! or none")
-            }
-            guard seen.insert(method).inserted else {
-                throw invalid("require_auth", value, origin: origin, expected: "each method at most once")
-            }
-            negated = isNegated
         }
     }
 

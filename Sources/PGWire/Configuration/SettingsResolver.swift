@@ -43,7 +43,52 @@ struct SettingsResolver {
             configuration.targetSessionAttributes = parsed
         }
         configuration.tls = try tls()
+        configuration.keepalives = try keepalives()
+        if let text = nonEmpty("tcp_user_timeout") {
+            let milliseconds = try integer("tcp_user_timeout", text)
+            // libpq: zero means the system's default.
+            configuration.tcpUserTimeout = milliseconds == 0 ? nil : .milliseconds(milliseconds)
+        }
+        if let text = nonEmpty("require_auth") {
+            configuration.requireAuth = try Configuration.AuthenticationRequirement(libpq: text)
+        }
+        if let text = nonEmpty("channel_binding") {
+            guard let binding = Configuration.ChannelBinding(rawValue: text) else {
+                throw ConnectionKeyword.invalid("channel_binding", text, origin: origin("channel_binding"), expected: "disable, prefer or require")
+            }
+            configuration.channelBinding = binding
+        }
         return configuration
+    }
+
+    private func integer(_ key: String, _ text: String) throws(PGError) -> Int {
+        try ConnectionKeyword.integer(text, key: key, origin: origin(key))
+    }
+
+    /// libpq's `keepalives` (nonzero: on), and `keepalives_idle`, `keepalives_interval`
+    /// (seconds) and `keepalives_count`, where zero means the system's default. Values the
+    /// kernel would refuse are errors here, not when connecting.
+    func keepalives() throws(PGError) -> Configuration.Keepalives {
+        var keepalives = Configuration.Keepalives()
+        if let text = nonEmpty("keepalives") { keepalives.enabled = try integer("keepalives", text) != 0 }
+        func seconds(_ key: String) throws(PGError) -> Duration? {
+            guard let text = nonEmpty(key) else { return nil }
+            let value = try integer(key, text)
+            guard value <= 32_767 else {
+                throw ConnectionKeyword.invalid(key, text, origin: origin(key), expected: "seconds from 0 to 32767")
+            }
+            return value == 0 ? nil : .seconds(value)
+        }
+        keepalives.idle = try seconds("keepalives_idle")
+        keepalives.interval = try seconds("keepalives_interval")
+        if let text = nonEmpty("keepalives_count") {
+            let value = try integer("keepalives_count", text)
+            guard value <= 127 else {
+                throw ConnectionKeyword.invalid("keepalives_count", text, origin: origin("keepalives_count"), expected: "a count from 0 to 127")
+            }
+            keepalives.count = value == 0 ? nil : value
+        }
+        return keepalives
     }
 
     /// libpq's `connect_timeout`: seconds; zero, negative or unset waits indefinitely; a value of
@@ -51,6 +96,9 @@ struct SettingsResolver {
     func connectTimeout() throws(PGError) -> Duration? {
         guard let text = nonEmpty("connect_timeout") else { return nil }
         let seconds = try ConnectionKeyword.integer(text, key: "connect_timeout", origin: origin("connect_timeout"))
+        guard seconds <= Int(Int32.max) else {
+            throw ConnectionKeyword.invalid("connect_timeout", text, origin: origin("connect_timeout"), expected: "at most \(Int32.max) seconds")
+        }
         return seconds <= 0 ? nil : .seconds(max(2, seconds))
     }
 

@@ -12,6 +12,8 @@ struct AuthenticationFlow {
 
     private enum State {
         case waiting
+        /// A cleartext or MD5 password went out; AuthenticationOk or an error follows.
+        case passwordSent
         case scramStarted(SCRAMSHA256Client)
         case scramContinued(SCRAMSHA256Client)
         case scramVerified
@@ -21,13 +23,22 @@ struct AuthenticationFlow {
     private let user: String
     private let password: String?
     private let scramNonce: String?
+    private let requirement: PGConnection.Configuration.AuthenticationRequirement
+    private let maxSCRAMIterations: Int
     private var state = State.waiting
 
-    /// `scramNonce` is for tests only; by default a random nonce is drawn.
-    init(user: String, password: String?, scramNonce: String? = nil) {
+    /// `scramNonce` is for tests only; by default a random nonce is drawn. `requirement` is
+    /// `require_auth`: a request it forbids fails before anything is sent.
+    init(
+        user: String, password: String?, scramNonce: String? = nil,
+        requirement: PGConnection.Configuration.AuthenticationRequirement = .any,
+        maxSCRAMIterations: Int = SCRAMSHA256Client.maxIterations
+    ) {
         self.user = user
         self.password = password
         self.scramNonce = scramNonce
+        self.requirement = requirement
+        self.maxSCRAMIterations = maxSCRAMIterations
     }
 
     /// The method the server chose, once it asked (``AuthenticationMethod/trust`` until then).
@@ -42,26 +53,37 @@ struct AuthenticationFlow {
     /// What to send for `request`, or nil when nothing is to be sent.
     mutating func respond(to request: AuthenticationRequest) throws -> Response? {
         switch (request, state) {
-        case (.ok, .waiting), (.ok, .scramVerified):
+        case (.ok, .waiting):
+            try requirement.check(.none, request: "did not complete authentication")
+            state = .done
+            return nil
+        case (.ok, .passwordSent), (.ok, .scramVerified):
             state = .done
             return nil
         case (.ok, _):
             throw PGError(.authentication, "server sent AuthenticationOk before completing SCRAM authentication")
         case (.cleartextPassword, .waiting):
+            try requirement.check(.password, request: "requested a cleartext password")
             method = .cleartextPassword
-            return .password(try requirePassword("password"))
+            let password = try requirePassword("password")
+            state = .passwordSent
+            return .password(password)
         case (.md5Password(let salt), .waiting):
+            try requirement.check(.md5, request: "requested a hashed password")
             method = .md5
             let password = try requirePassword("md5")
+            state = .passwordSent
             return .password(try MD5Password.hash(user: user, password: password, salt: [salt.0, salt.1, salt.2, salt.3]))
         case (.sasl(let mechanisms), .waiting):
+            try requirement.check(.scramSHA256, request: "requested SASL authentication")
             guard mechanisms.contains(SCRAMSHA256Client.mechanism) else {
                 throw PGError(
                     .unsupportedAuthentication,
                     "server offers SASL mechanisms \(mechanisms.joined(separator: ", ")), none of which is supported (SCRAM-SHA-256)")
             }
             method = .scramSHA256
-            var client = try SCRAMSHA256Client(password: try requirePassword("SCRAM-SHA-256"), clientNonce: scramNonce)
+            var client = try SCRAMSHA256Client(
+                password: try requirePassword("SCRAM-SHA-256"), clientNonce: scramNonce, maxIterations: maxSCRAMIterations)
             let first = client.clientFirstMessage()
             state = .scramStarted(client)
             return .saslInitialResponse(mechanism: SCRAMSHA256Client.mechanism, data: first)
@@ -73,6 +95,12 @@ struct AuthenticationFlow {
             try client.receiveServerFinal(data)
             state = .scramVerified
             return nil
+        case (.gss, .waiting), (.gssContinue, .waiting):
+            try requirement.check(.gss, request: "requested GSSAPI authentication")
+            throw PGError(.unsupportedAuthentication, "server requested GSSAPI authentication, which is not supported")
+        case (.sspi, .waiting):
+            try requirement.check(.sspi, request: "requested SSPI authentication")
+            throw PGError(.unsupportedAuthentication, "server requested SSPI authentication, which is not supported")
         case (.kerberosV5, _):
             throw PGError(.unsupportedAuthentication, "server requested Kerberos V5 authentication, which is not supported")
         case (.gss, _), (.gssContinue, _):

@@ -13,15 +13,24 @@ extension PGConnection {
         guard let key = backendKeyData else {
             throw PGError(.protocolViolation, "the server sent no BackendKeyData, so its statements cannot be cancelled")
         }
-        let socket = try await Socket.connect(to: server.endpoint, timeout: configuration.connectTimeout ?? .seconds(10))
+        // The whole request is bounded (connect, send, and waiting for the server to close):
+        // by connect_timeout, else by the cancel grace, and it ends at once if the task is cancelled.
+        let limit = configuration.connectTimeout ?? configuration.cancelGrace
+        let deadline = ContinuousClock.now.advanced(by: limit)
+        let (socket, _) = try await Socket.connect(to: server.endpoint, timeout: limit, options: configuration.socketOptions)
         defer { socket.close() }
         var encoder = FrontendMessageEncoder()
         encoder.cancelRequest(processID: key.processID, secretKey: key.secretKey)
-        try await socket.write(encoder.buffer)
+        do {
+            try await socket.writeAll(encoder.buffer, deadline: deadline)
+        } catch is Poller.DeadlineExceeded {
+            throw PGError(.timeout, "the cancel request to \(server) could not be sent within \(limit)")
+        } catch is CancellationError {
+            throw PGError(.cancelled, "sending the cancel request to \(server) was cancelled")
+        }
         // The server closes the socket once it has read the request; waiting for that makes
         // sure the request was delivered before we return (libpq does the same).
-        var drain = BackendMessageDecoder()
-        _ = try? await socket.read(into: &drain, spin: .zero)
+        await socket.awaitPeerClose(deadline: deadline)
         logger.debug("cancel request sent", metadata: ["pid": "\(key.processID)"])
     }
 

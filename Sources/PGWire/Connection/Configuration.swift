@@ -91,9 +91,37 @@ extension PGConnection {
         /// The server's `statement_timeout` for this session, sent at startup; `nil` keeps the
         /// server's default. A statement running longer fails with SQLSTATE 57014.
         public var statementTimeout: Duration?
-        /// The time allowed to establish the TCP or Unix socket connection, per address tried.
-        /// `nil` waits as long as the operating system does.
+        /// libpq's `connect_timeout`: the time allowed for the whole startup with one server
+        /// address, from the TCP or Unix socket connect through authentication to the first
+        /// ReadyForQuery. A server that accepts the connection and then says nothing fails with
+        /// ``PGError/Code/timeout`` when it passes. `nil` waits as long as the server and the
+        /// operating system do. At most 68 years (`Int32.max` seconds, as libpq).
         public var connectTimeout: Duration?
+        /// The default bound on each query, COPY and pipeline (``PGConnection/withQueryTimeout(_:_:)``
+        /// overrides it for a scope): when it passes, a CancelRequest goes out; the exchange then
+        /// fails with ``PGError/Code/timeout`` (carrying SQLSTATE 57014 when the server cancelled,
+        /// and the connection stays usable), or, when the server does not answer within
+        /// ``cancelGrace``, the connection is closed. `nil` (the default) waits for the server.
+        public var queryTimeout: Duration?
+        /// How long the server has to answer a CancelRequest sent for a query timeout or a
+        /// cancelled task before the connection is closed. Default 5 seconds.
+        public var cancelGrace: Duration
+        /// TCP keepalive probes (libpq's `keepalives`, `keepalives_idle`, `keepalives_interval`,
+        /// `keepalives_count`); on by default with the system's timings.
+        public var keepalives: Keepalives
+        /// libpq's `tcp_user_timeout`: how long sent data may stay unacknowledged before the
+        /// kernel drops the connection (TCP_USER_TIMEOUT), which then fails with
+        /// ``PGError/Code/timeout``. `nil` keeps the system's behaviour (about 15 minutes).
+        public var tcpUserTimeout: Duration?
+        /// libpq's `require_auth`: the authentication methods the server may ask for. The
+        /// connection fails with ``PGError/Code/authentication`` before sending anything the
+        /// requirement forbids (for example a cleartext password when only SCRAM is allowed).
+        public var requireAuth: AuthenticationRequirement
+        /// libpq's `channel_binding`. `require` fails: channel binding needs TLS, which this
+        /// version of PGWire does not have.
+        public var channelBinding: ChannelBinding
+        /// Bounds on what the server may make this connection hold or compute.
+        public var limits: Limits
         /// Which kind of server is acceptable when several are listed.
         public var targetSessionAttributes: TargetSessionAttributes
         /// TLS settings.
@@ -101,14 +129,15 @@ extension PGConnection {
         /// How long a read waits on the calling thread (in `ppoll`) for an answer that is on its
         /// way before the task suspends and frees the thread. Loopback answers arrive within tens
         /// of microseconds; suspending and resuming costs 15 to 30 µs. Zero always suspends.
-        public var readSpin: Duration
+        /// A tuning knob for benchmarks, not part of the supported API.
+        @_spi(Benchmarks) public var readSpin: Duration
         /// Whether a read right after a send first lets the other tasks that are ready run
         /// (`Task.yield()`) before it looks for the answer. Off by default: a lone connection's
         /// answer would only come later. ``PGPool`` turns it on (see
-        /// ``PGPool/Configuration/yieldAfterSend``): while one task's query is on the wire the
-        /// tasks that were handed a connection send theirs, and when the first task resumes its
-        /// answer is usually there, read without a wait in the poller.
-        public var yieldAfterSend: Bool
+        /// ``PGPool``): while one task's query is on the wire the tasks that were handed a
+        /// connection send theirs, and when the first task resumes its answer is usually there,
+        /// read without a wait in the poller. A tuning knob for benchmarks.
+        @_spi(Benchmarks) public var yieldAfterSend: Bool
         /// Size limits for incoming messages.
         public var messageLimits: BackendMessageDecoder.Limits
         /// How many prepared statements the connection keeps for repeated queries (LRU). Zero
@@ -125,7 +154,6 @@ extension PGConnection {
             applicationName: String? = nil,
             runtimeParameters: [String: String] = [:],
             connectTimeout: Duration? = .seconds(30),
-            readSpin: Duration = .microseconds(500),
             messageLimits: BackendMessageDecoder.Limits = .init()
         ) {
             self.servers = [Server(host: host, port: port)]
@@ -137,9 +165,16 @@ extension PGConnection {
             self.options = nil
             self.statementTimeout = nil
             self.connectTimeout = connectTimeout
+            self.queryTimeout = nil
+            self.cancelGrace = .seconds(5)
+            self.keepalives = Keepalives()
+            self.tcpUserTimeout = nil
+            self.requireAuth = .any
+            self.channelBinding = .prefer
+            self.limits = Limits()
             self.targetSessionAttributes = .any
             self.tls = TLS(mode: .disable)
-            self.readSpin = readSpin
+            self.readSpin = .microseconds(500)
             self.yieldAfterSend = false
             self.messageLimits = messageLimits
             self.statementCacheCapacity = 256

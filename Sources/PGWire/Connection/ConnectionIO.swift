@@ -1,11 +1,11 @@
 import Synchronization
 
 /// The parts of a connection that do I/O: its socket, the incoming message decoder and the
-/// outgoing message encoder.
+/// outgoing message encoder, and the loops that wait on the socket within a ``WaitBudget``.
 ///
 /// Not thread-safe on purpose: a ``PGConnection`` touches the encoder only while holding its
-/// send lock and the decoder only while holding the read turn, so one task writes and one task
-/// reads at a time, each on its own thread.
+/// send lock and the decoder and ``budget`` only while holding the read turn, so one task
+/// writes and one task reads at a time, each on its own thread.
 final class ConnectionIO {
     let socket: Socket
     var decoder: BackendMessageDecoder
@@ -15,7 +15,9 @@ final class ConnectionIO {
     let yieldAfterSend: Bool
     /// Whether the current exchange may be cancelled by cancelling its task.
     var cancellable = true
-    /// Sends a CancelRequest for the running statement (set by the connection).
+    /// The bound on the waits of the exchange holding the read turn.
+    var budget = WaitBudget.unbounded
+    /// Sends a CancelRequest for the running statement, without waiting (set by the connection).
     var onCancel: @Sendable () -> Void = {}
 
     init(socket: Socket, limits: BackendMessageDecoder.Limits, readSpin: Duration, yieldAfterSend: Bool) {
@@ -30,26 +32,111 @@ final class ConnectionIO {
     /// call less per round trip, as libpq does).
     private let justSent = Atomic(false)
 
-    /// Sends everything encoded so far and empties the encoder.
+    /// Sends everything encoded so far and empties the encoder. Only with the read turn held:
+    /// a wait for buffer space counts against ``budget``.
     func flush() async throws {
         defer { encoder.reset() }
-        try await socket.write(encoder.buffer)
+        try await write(readingInto: false)
         justSent.store(true, ordering: .relaxed)
     }
 
-    /// Sends everything encoded so far while buffering whatever the server answers meanwhile
-    /// (see ``Socket/write(_:readingInto:)``). Only with the send lock and the read turn held.
+    /// Sends everything encoded so far while buffering whatever the server answers meanwhile.
+    ///
+    /// A long pipeline or COPY must not stop reading while it writes: the server blocks once its
+    /// send buffer is full and then stops reading ours, and both sides would wait forever. Only
+    /// with the send lock and the read turn held.
     func flushWhileReading() async throws {
         defer { encoder.reset() }
-        try await socket.write(encoder.buffer, readingInto: &decoder)
+        try await write(readingInto: true)
         justSent.store(true, ordering: .relaxed)
+    }
+
+    /// Sends a pipelined request while another exchange may hold the read turn: it may not
+    /// read, nor touch that exchange's budget. A full send buffer past `deadline` is a timeout;
+    /// half a request is on the wire then, so the connection cannot go on.
+    func flushPipelined(deadline: ContinuousClock.Instant?) async throws {
+        defer { encoder.reset() }
+        guard !socket.isShutDown else { throw PGError(.closed, "the connection is closed") }
+        let bytes = encoder.buffer
+        var offset = 0
+        while offset < bytes.count {
+            switch try socket.sendOnce(bytes, from: offset) {
+            case .done(let count):
+                offset += count
+            case .wouldBlock:
+                do {
+                    try await socket.wait(for: .writable, deadline: deadline, cancellable: false)
+                } catch is Poller.DeadlineExceeded {
+                    throw PGError(.timeout, "the server did not accept the request before its deadline")
+                }
+            }
+        }
+        justSent.store(true, ordering: .relaxed)
+    }
+
+    private func write(readingInto reading: Bool) async throws {
+        guard !socket.isShutDown else { throw PGError(.closed, "the connection is closed") }
+        let bytes = encoder.buffer
+        var offset = 0
+        while offset < bytes.count {
+            switch try socket.sendOnce(bytes, from: offset) {
+            case .done(let count):
+                offset += count
+            case .wouldBlock:
+                if reading {
+                    if try socket.drainAvailable(into: &decoder) == 0 { try await wait(for: [.readable, .writable]) }
+                } else {
+                    try await wait(for: .writable)
+                }
+            }
+        }
     }
 
     /// Reads more bytes from the socket into the decoder, waiting as needed; returns the count.
+    /// Throws ``PGError/Code/serverClosedConnection`` at end of stream.
     func readMore() async throws -> Int {
         let waitFirst = justSent.exchange(false, ordering: .relaxed)
         if waitFirst && yieldAfterSend { await Task.yield() }
-        return try await socket.read(
-            into: &decoder, spin: readSpin, waitFirst: waitFirst, onCancel: cancellable ? onCancel : nil)
+        guard !socket.isShutDown else { throw PGError(.closed, "the connection is closed") }
+        var spun = false
+        if waitFirst && readSpin > .zero {
+            spun = true
+            socket.spin(readSpin)
+        }
+        while true {
+            switch try socket.readOnce(into: &decoder, minimumCapacity: 16 * 1024) {
+            case .done(0):
+                throw PGError(.serverClosedConnection, "server closed the connection unexpectedly")
+            case .done(let count):
+                return count
+            case .wouldBlock:
+                if !spun && readSpin > .zero {
+                    spun = true
+                    socket.spin(readSpin)
+                } else {
+                    try await wait(for: .readable)
+                }
+            }
+        }
+    }
+
+    /// One wait in the poller within ``budget``; a passed deadline or a cancelled task is
+    /// handed to the budget, which says whether to send a CancelRequest and wait on, or fail.
+    private func wait(for interest: Poller.Interest) async throws {
+        do {
+            try await socket.wait(
+                for: interest, deadline: budget.deadline, cancellable: cancellable && budget.acceptsCancellation)
+        } catch is Poller.DeadlineExceeded {
+            try perform(budget.deadlinePassed(now: .now))
+        } catch is CancellationError {
+            try perform(budget.taskCancelled(now: .now))
+        }
+    }
+
+    private func perform(_ decision: WaitBudget.Decision) throws {
+        switch decision {
+        case .sendCancelRequest: onCancel()
+        case .fail(let error): throw error
+        }
     }
 }

@@ -89,9 +89,7 @@ public final class PGConnection: @unchecked Sendable {
         logger: Logger = Logger(label: "PGWire"),
         noticeHandler: NoticeHandler? = nil
     ) async throws -> PGConnection {
-        guard !configuration.servers.isEmpty else {
-            throw PGError(.invalidConfiguration, "no server to connect to")
-        }
+        try configuration.validate()
         // TLS is not implemented yet: modes that allow plaintext connect in plaintext; modes
         // that demand TLS must fail rather than silently send data in the clear.
         if [.require, .verifyCA, .verifyFull].contains(configuration.tls.mode) {
@@ -136,11 +134,17 @@ public final class PGConnection: @unchecked Sendable {
     private static func connect(
         to server: Configuration.Server, _ configuration: Configuration, logger: Logger, noticeHandler: NoticeHandler?
     ) async throws -> PGConnection {
-        let socket = try await Socket.connect(to: server.endpoint, timeout: configuration.connectTimeout)
+        let (socket, started) = try await Socket.connect(
+            to: server.endpoint, timeout: configuration.connectTimeout, options: configuration.socketOptions)
         let connection = PGConnection(
             configuration: configuration, server: server, socket: socket, logger: logger, noticeHandler: noticeHandler)
+        // connect_timeout bounds the whole startup with this address, as in libpq: a server
+        // that accepts and then says nothing, or stalls mid-authentication, fails in time.
+        let budget = configuration.connectTimeout.map {
+            WaitBudget(purpose: .startup($0, server: server.description), grace: configuration.cancelGrace, now: started)
+        } ?? .unbounded
         do {
-            try await connection.exclusive(cancellable: false) { io in try await connection.startup(io) }
+            try await connection.exclusive(budget: budget) { io in try await connection.startup(io) }
         } catch {
             socket.close()
             throw error
@@ -219,22 +223,27 @@ public final class PGConnection: @unchecked Sendable {
     /// Encodes and sends a request, then waits for this request's turn to read. On return the
     /// caller holds the read turn and must end it with ``endRead()``.
     func send(cancellable: Bool = true, _ encode: (inout FrontendMessageEncoder) throws -> Void) async throws {
+        let budget = queryBudget()
         await sendLock.lock()
         let ticket: UInt64
         do {
             defer { sendLock.unlock() }
-            ticket = try await write(encode)
+            ticket = try await write(deadline: budget.deadline, encode)
         }
         await readQueue.waitForTurn(ticket)
         io.cancellable = cancellable
+        io.budget = budget
     }
 
     /// Runs `body` with the socket to itself: nothing is sent behind it and nobody else reads.
     /// `body` writes with ``ConnectionIO/flush()`` and reads with ``receive(_:)``.
-    func exclusive<T>(cancellable: Bool = true, _ body: (ConnectionIO) async throws -> T) async throws -> T {
+    func exclusive<T>(
+        cancellable: Bool = true, budget: WaitBudget? = nil, _ body: (ConnectionIO) async throws -> T
+    ) async throws -> T {
+        let budget = budget ?? (cancellable ? queryBudget() : .unbounded)
         await sendLock.lock()
         defer { sendLock.unlock() }
-        try await takeReadTurnWhileSending(cancellable: cancellable)
+        try await takeReadTurnWhileSending(cancellable: cancellable, budget: budget)
         defer { endRead() }
         do {
             return try await body(io)
@@ -245,28 +254,45 @@ public final class PGConnection: @unchecked Sendable {
 
     /// With the send lock held: checks the connection is open, then waits until every earlier
     /// request has been answered, so the caller may both write and read. End with ``endRead()``.
-    func takeReadTurnWhileSending(cancellable: Bool) async throws {
+    func takeReadTurnWhileSending(cancellable: Bool, budget: WaitBudget) async throws {
         guard !closedFlag.load(ordering: .acquiring), !io.socket.isShutDown else {
             throw PGError(.closed, "the connection is closed")
         }
         let ticket = readQueue.take()
         await readQueue.waitForTurn(ticket)
         io.cancellable = cancellable
+        io.budget = budget
     }
 
     /// Writes one request while holding the send lock; returns its read ticket.
-    private func write(_ encode: (inout FrontendMessageEncoder) throws -> Void) async throws -> UInt64 {
+    private func write(
+        deadline: ContinuousClock.Instant?, _ encode: (inout FrontendMessageEncoder) throws -> Void
+    ) async throws -> UInt64 {
         guard !closedFlag.load(ordering: .acquiring), !io.socket.isShutDown else {
             throw PGError(.closed, "the connection is closed")
         }
         io.encoder.reset()
         try encode(&io.encoder)
         do {
-            try await io.flush()
+            try await io.flushPipelined(deadline: deadline)
         } catch {
             throw failExchange(error)
         }
         return readQueue.take()
+    }
+
+    /// The budget of an exchange starting now: the scope's timeout
+    /// (``withQueryTimeout(_:_:)``), else ``Configuration/queryTimeout``.
+    func queryBudget() -> WaitBudget {
+        guard let limit = Self.scopedQueryTimeout ?? configuration.queryTimeout else { return .unbounded }
+        return WaitBudget(purpose: .query(limit), grace: configuration.cancelGrace, now: .now)
+    }
+
+    /// A server error that ends the current exchange, as the caller should see it: the
+    /// server's answer to our own timeout's CancelRequest becomes ``PGError/Code/timeout``.
+    /// Only with the read turn held.
+    func serverError(_ fields: [ServerField: String]) -> PGError {
+        io.budget.interpret(PGError.server(fields))
     }
 
     /// A pipelined request/answer pair: send, then read the answer with `read`.
@@ -298,11 +324,7 @@ public final class PGConnection: @unchecked Sendable {
     /// is shut down (not closed, as other tasks may still hold its descriptor) so every other
     /// exchange fails promptly too.
     func failExchange(_ error: any Error) -> any Error {
-        if let error = error as? PGError,
-            error.code == .server || error.code == .invalidArgument || error.code == .decoding
-        {
-            return error
-        }
+        if let error = error as? PGError, Self.leavesConnectionUsable(error) { return error }
         let closedByUs = closedFlag.exchange(true, ordering: .acquiringAndReleasing)
         io.socket.shutdown()
         let listenerError = (error as? PGError).map {
@@ -336,7 +358,7 @@ public final class PGConnection: @unchecked Sendable {
         while let message = try io.decoder.next() {
             switch message {
             case .parameterStatus, .noticeResponse, .notificationResponse:
-                handleAsynchronous(message)
+                try handleAsynchronous(message)
             case .commandComplete(let tag) where tag == "DISCARD ALL" || tag == "DEALLOCATE ALL":
                 // The server dropped every prepared statement of the session.
                 statementCache.removeAll()
@@ -353,10 +375,20 @@ public final class PGConnection: @unchecked Sendable {
 
     /// Handles a message the server may send at any time: ParameterStatus, NoticeResponse or
     /// NotificationResponse. Synchronous and short: it runs inside whichever exchange read it.
-    func handleAsynchronous(_ message: BackendMessage) {
+    func handleAsynchronous(_ message: BackendMessage) throws {
         switch message {
         case .parameterStatus(let name, let value):
-            shared.withLock { $0.parameters[name] = value }
+            let limit = configuration.limits.maxServerParameters
+            let kept = shared.withLock { state -> Bool in
+                guard state.parameters[name] != nil || state.parameters.count < limit else { return false }
+                state.parameters[name] = value
+                return true
+            }
+            if !kept {
+                throw PGError(
+                    .protocolViolation,
+                    "the server reported more than \(limit) run-time parameters (Configuration.limits.maxServerParameters)")
+            }
         case .noticeResponse(let fields):
             noticeHandler(PGNotice(fields: fields))
         case .notificationResponse(let notification):
@@ -365,6 +397,16 @@ public final class PGConnection: @unchecked Sendable {
             if notificationHub.deliver(notification) { scheduleReconcile(notification.channel) }
         default:
             break
+        }
+    }
+
+    /// Server errors, rejected arguments and undecodable values leave the session in step, and
+    /// so does a timeout or cancellation that the server answered with its own error.
+    private static func leavesConnectionUsable(_ error: PGError) -> Bool {
+        switch error.code {
+        case .server, .invalidArgument, .decoding: return true
+        case .timeout, .cancelled: return error.sqlState == SQLState.queryCanceled
+        default: return false
         }
     }
 

@@ -66,7 +66,7 @@ extension PGConnection {
                 case .emptyQueryResponse:
                     results.append(SimpleQueryResult(columns: [], rows: [], commandTag: ""))
                 case .errorResponse(let fields):
-                    failure = PGError.server(fields)
+                    failure = serverError(fields)
                 case .copyInResponse:
                     // A script may contain COPY ... FROM STDIN; there is no data to give here.
                     try io.encoder.copyFail("COPY FROM STDIN is not supported by simpleQuery; use the COPY API")

@@ -9,7 +9,9 @@ extension PGConnection {
             user: configuration.user, database: configuration.database,
             parameters: configuration.startupParameters)
         try await io.flush()
-        var authentication = AuthenticationFlow(user: configuration.user, password: server.password ?? configuration.password)
+        var authentication = AuthenticationFlow(
+            user: configuration.user, password: server.password ?? configuration.password,
+            requirement: configuration.requireAuth, maxSCRAMIterations: configuration.limits.maxSCRAMIterations)
         while true {
             let message: BackendMessage
             do {

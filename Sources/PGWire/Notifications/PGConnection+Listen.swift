@@ -91,7 +91,7 @@ extension PGConnection {
         {
             // A malformed message fails the decoder; the next reader meets the same error.
             guard let message = try? io.decoder.next() else { return }
-            handleAsynchronous(message)
+            try? handleAsynchronous(message)
         }
     }
 
@@ -140,7 +140,7 @@ extension PGConnection {
                 continue
             }
             defer { sendLock.unlock() }
-            try await takeReadTurnWhileSending(cancellable: false)
+            try await takeReadTurnWhileSending(cancellable: false, budget: .unbounded)
             defer { readQueue.advance() }
             do {
                 // The server may have sent its last words (a FATAL error) and closed: decode

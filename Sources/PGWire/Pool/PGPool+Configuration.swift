@@ -68,13 +68,15 @@ extension PGPool {
         /// with 64 tasks over 8 connections on 2 cores, 500 µs gave 0.6 to 0.75× the throughput
         /// of zero (`PGBench --only pool`, Benchmarks/README.md), and without
         /// ``yieldAfterSend`` the first tasks kept the threads while the others did not start.
-        public var readSpin: Duration?
+        /// A tuning knob for benchmarks, not part of the supported API.
+        @_spi(Benchmarks) public var readSpin: Duration?
 
         /// The ``PGConnection/Configuration/yieldAfterSend`` of pooled connections, replacing the
         /// connection configuration's; `nil` keeps that one. Default true: with 64 tasks over 8
         /// connections on 2 cores, throughput rose 1.27 to 1.47× with it (readSpin 0), and with
-        /// a spinning read it made the tasks take turns (`PGBench --only pool`).
-        public var yieldAfterSend: Bool?
+        /// a spinning read it made the tasks take turns (`PGBench --only pool`). A tuning knob
+        /// for benchmarks.
+        @_spi(Benchmarks) public var yieldAfterSend: Bool?
 
         /// A configuration with the defaults described on each property.
         public init(
@@ -88,9 +90,7 @@ extension PGPool {
             shutdownTimeout: Duration = .seconds(10),
             metricsFactory: (any MetricsFactory)? = nil,
             metricsDimensions: [(String, String)] = [],
-            listenerBackoff: ReconnectBackoff = ReconnectBackoff(),
-            readSpin: Duration? = .zero,
-            yieldAfterSend: Bool? = true
+            listenerBackoff: ReconnectBackoff = ReconnectBackoff()
         ) {
             self.connection = connection
             self.minimumConnections = minimumConnections
@@ -103,8 +103,8 @@ extension PGPool {
             self.metricsFactory = metricsFactory
             self.metricsDimensions = metricsDimensions
             self.listenerBackoff = listenerBackoff
-            self.readSpin = readSpin
-            self.yieldAfterSend = yieldAfterSend
+            self.readSpin = .zero
+            self.yieldAfterSend = true
         }
 
         /// The limits as the state machine takes them, clamped to sensible ranges.

@@ -101,10 +101,10 @@ public final class PGCopyWriter {
         while let message = try connection.io.decoder.next() {
             switch message {
             case .errorResponse(let fields):
-                serverError = PGError.server(fields)
+                serverError = connection.serverError(fields)
                 throw serverError!
             case .noticeResponse, .parameterStatus, .notificationResponse:
-                connection.handleAsynchronous(message)
+                try connection.handleAsynchronous(message)
             default:
                 throw PGError(.protocolViolation, "unexpected \(message.kindName) during COPY FROM STDIN")
             }
@@ -186,7 +186,7 @@ extension PGConnection {
             case .errorResponse(let fields):
                 // A bad table or column: the server goes straight to ReadyForQuery.
                 _ = try? await RowStream.readToEnd(self)
-                throw PGError.server(fields)
+                throw serverError(fields)
             case .readyForQuery(let status):
                 ready(status)
                 throw PGError(.invalidArgument, "the statement did not start a COPY FROM STDIN")

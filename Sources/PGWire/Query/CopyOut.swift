@@ -92,7 +92,7 @@ final class CopyOutStream: @unchecked Sendable {
                 case .commandComplete(let tag):
                     commandTag = tag
                 case .errorResponse(let fields):
-                    failure = PGError.server(fields)
+                    failure = connection.serverError(fields)
                 case .readyForQuery(let status):
                     connection.ready(status)
                     finished = true
@@ -143,7 +143,7 @@ extension PGConnection {
                     return CopyOutStream(connection: self)
                 case .errorResponse(let fields):
                     _ = try? await RowStream.readToEnd(self)
-                    throw PGError.server(fields)
+                    throw serverError(fields)
                 case .readyForQuery(let status):
                     ready(status)
                     throw PGError(.invalidArgument, "the statement did not start a COPY TO STDOUT")

@@ -163,7 +163,7 @@ extension PGConnection {
                 let tag = try await RowStream.readToEnd(self)
                 return RowStream(completed: self, commandTag: tag ?? "")
             case .errorResponse(let fields):
-                let failure = PGError.server(fields)
+                let failure = serverError(fields)
                 // Everything up to Sync is skipped by the server; read to ReadyForQuery.
                 while true {
                     if case .readyForQuery(let status) = try await receive(io) {

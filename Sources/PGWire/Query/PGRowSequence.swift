@@ -130,7 +130,7 @@ final class RowStream: @unchecked Sendable {
             case .emptyQueryResponse, .portalSuspended:
                 continue
             case .errorResponse(let fields):
-                failure = PGError.server(fields)
+                failure = connection.serverError(fields)
             case .readyForQuery(let status):
                 connection.ready(status)
                 return nil
@@ -148,7 +148,7 @@ final class RowStream: @unchecked Sendable {
         while true {
             switch try await connection.receive(connection.io) {
             case .commandComplete(let value): tag = value
-            case .errorResponse(let fields): failure = PGError.server(fields)
+            case .errorResponse(let fields): failure = connection.serverError(fields)
             case .readyForQuery(let status):
                 connection.ready(status)
                 if let failure { throw failure }

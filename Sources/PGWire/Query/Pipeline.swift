@@ -66,7 +66,7 @@ extension PGConnection {
         await sendLock.lock()
         var sendLocked = true
         defer { if sendLocked { sendLock.unlock() } }
-        try await takeReadTurnWhileSending(cancellable: true)
+        try await takeReadTurnWhileSending(cancellable: true, budget: queryBudget())
         defer { endRead() }
         var flushed = false
         var newStatements: [NewStatement] = []
@@ -174,7 +174,7 @@ extension PGConnection {
             case .emptyQueryResponse:
                 finish(PGQueryResult(columns: columns, rows: [], commandTag: ""))
             case .errorResponse(let fields):
-                outcome.failures[outcome.results.count] = PGError.server(fields)
+                outcome.failures[outcome.results.count] = serverError(fields)
                 finish(PGQueryResult(columns: none, rows: [], commandTag: ""))
             case .readyForQuery(let status):
                 ready(status)

@@ -108,7 +108,7 @@ extension PGConnection {
                         return column
                     })
                 case .errorResponse(let fields):
-                    failure = PGError.server(fields)
+                    failure = serverError(fields)
                 case .readyForQuery(let status):
                     ready(status)
                     if let failure { throw failure }

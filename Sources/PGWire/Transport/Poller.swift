@@ -24,14 +24,25 @@ final class Poller: @unchecked Sendable {
         static let writable = Interest(rawValue: pgw_EPOLLOUT)
     }
 
-    static let shared: Poller = {
-        do {
-            return try Poller()
-        } catch {
-            // epoll_create1/eventfd fail only when the process is out of descriptors at start-up.
-            fatalError("PGWire could not create its epoll poller: \(error)")
+    /// The process's poller, created on first use. Creating it needs two descriptors and a
+    /// thread: a process out of descriptors (EMFILE) gets a typed error, and a later call tries
+    /// again.
+    static var shared: Poller {
+        get throws(PGError) {
+            try instance.withLock { (current: inout Poller?) throws(PGError) -> Poller in
+                if let current { return current }
+                do throws(Sys.Failure) {
+                    let created = try Poller()
+                    current = created
+                    return created
+                } catch {
+                    throw PGError(.connectionFailed, "PGWire could not create its epoll poller: \(error)", errno: error.errno)
+                }
+            }
         }
-    }()
+    }
+
+    private static let instance = Mutex<Poller?>(nil)
 
     private struct Waiter {
         let id: UInt64
@@ -59,10 +70,21 @@ final class Poller: @unchecked Sendable {
     /// Errors and hang-ups wake every waiter of the descriptor.
     private static let failureEvents: UInt32 = 0x008 | 0x010  // EPOLLERR | EPOLLHUP
 
-    private init() throws {
+    private init() throws(Sys.Failure) {
         epollFD = try Sys.epollCreate()
-        wakeFD = try Sys.eventFD()
-        try Sys.epollControl(epollFD, pgw_EPOLL_CTL_ADD, wakeFD, events: pgw_EPOLLIN, data: Self.wakeToken)
+        do {
+            wakeFD = try Sys.eventFD()
+        } catch {
+            Sys.close(epollFD)
+            throw error
+        }
+        do {
+            try Sys.epollControl(epollFD, pgw_EPOLL_CTL_ADD, wakeFD, events: pgw_EPOLLIN, data: Self.wakeToken)
+        } catch {
+            Sys.close(epollFD)
+            Sys.close(wakeFD)
+            throw error
+        }
         var thread = pthread_t()
         let unmanaged = Unmanaged.passRetained(self)
         let status = pthread_create(&thread, nil, { argument in
@@ -72,6 +94,8 @@ final class Poller: @unchecked Sendable {
         }, unmanaged.toOpaque())
         if status != 0 {
             unmanaged.release()
+            Sys.close(epollFD)
+            Sys.close(wakeFD)
             throw Sys.Failure(call: "pthread_create", errno: status)
         }
         pthread_detach(thread)

@@ -41,8 +41,24 @@ final class Socket {
         Sys.shutdown(fd)
     }
 
+    /// TCP settings applied after connecting (libpq's `keepalives*` and `tcp_user_timeout`).
+    struct Options: Sendable, Equatable {
+        /// SO_KEEPALIVE.
+        var keepalives = true
+        /// TCP_KEEPIDLE, TCP_KEEPINTVL (seconds) and TCP_KEEPCNT; nil keeps the system's value.
+        var keepaliveIdleSeconds: Int32?
+        var keepaliveIntervalSeconds: Int32?
+        var keepaliveCount: Int32?
+        /// TCP_USER_TIMEOUT in milliseconds; nil keeps the system's value.
+        var userTimeoutMilliseconds: UInt32?
+    }
+
     /// Connects to `endpoint`, trying every resolved address in order, each within `timeout`.
-    static func connect(to endpoint: Endpoint, timeout: Duration?) async throws -> Socket {
+    /// Returns the socket and when the attempt at its address began, from which the caller
+    /// counts the rest of its startup budget.
+    static func connect(
+        to endpoint: Endpoint, timeout: Duration?, options: Options = Options()
+    ) async throws -> (socket: Socket, started: ContinuousClock.Instant) {
         let addresses: [ResolvedAddress]
         switch endpoint {
         case .unixSocket(let path):
@@ -55,8 +71,9 @@ final class Socket {
         }
         var lastError = PGError(.connectionFailed, "no address to connect to for \(endpoint)")
         for address in addresses {
+            let started = ContinuousClock.now
             do {
-                return try await connect(to: address, endpoint: endpoint, timeout: timeout)
+                return (try await connect(to: address, endpoint: endpoint, timeout: timeout, options: options), started)
             } catch let error as PGError {
                 lastError = error
             }
@@ -88,7 +105,9 @@ final class Socket {
         }
     }
 
-    private static func connect(to address: ResolvedAddress, endpoint: Endpoint, timeout: Duration?) async throws -> Socket {
+    private static func connect(
+        to address: ResolvedAddress, endpoint: Endpoint, timeout: Duration?, options: Options
+    ) async throws -> Socket {
         let fd: Int32
         do {
             fd = try Sys.socket(domain: address.family, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
@@ -112,10 +131,7 @@ final class Socket {
                 let pending = try Sys.socketError(fd)
                 if pending != 0 { throw Sys.Failure(call: "connect", errno: pending) }
             }
-            if address.family != AF_UNIX {
-                try Sys.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
-                try Sys.setOption(fd, level: SOL_SOCKET, name: SO_KEEPALIVE, value: 1)
-            }
+            if address.family != AF_UNIX { try apply(options, to: fd) }
             return socket
         } catch let failure as Sys.Failure {
             socket.close()
@@ -130,87 +146,81 @@ final class Socket {
         }
     }
 
-    /// Reads what is available into `decoder`, waiting if nothing is. Returns the byte count (> 0).
-    /// Throws ``PGError/Code/serverClosedConnection`` at end of stream.
+    /// Waits in the poller (no thread held) until the socket shows any of `interest`.
     ///
-    /// `onCancel` runs if the task is cancelled while suspended waiting for data (it sends a
-    /// CancelRequest; the read goes on and receives the server's answer to it).
-    func read(
-        into decoder: inout BackendMessageDecoder, spin: Duration, waitFirst: Bool = false,
-        onCancel: (@Sendable () -> Void)? = nil
-    ) async throws -> Int {
-        guard !isShutDown else { throw PGError(.closed, "the connection is closed") }
-        var spun = false
-        if waitFirst && spin > .zero {
-            spun = true
-            _ = try? Sys.poll(fd, events: Int16(POLLIN), timeout: spin)
-        }
-        while true {
-            let outcome = try readOnce(into: &decoder, minimumCapacity: 16 * 1024)
-            switch outcome {
-            case .done(0):
-                throw PGError(.serverClosedConnection, "server closed the connection unexpectedly")
-            case .done(let count):
-                return count
-            case .wouldBlock:
-                if !spun && spin > .zero {
-                    spun = true
-                    _ = try? Sys.poll(fd, events: Int16(POLLIN), timeout: spin)
-                } else if let onCancel {
-                    let fd = self.fd
-                    try await withTaskCancellationHandler {
-                        try await Poller.shared.wait(fd: fd, writable: false, deadline: nil, cancellable: false)
-                    } onCancel: {
-                        onCancel()
-                    }
-                } else {
-                    try await Poller.shared.wait(fd: fd, writable: false, deadline: nil, cancellable: false)
-                }
-            }
-        }
+    /// - Throws: ``Poller/DeadlineExceeded`` when `deadline` passes first; `CancellationError`
+    ///   when `cancellable` and the task is cancelled.
+    func wait(for interest: Poller.Interest, deadline: ContinuousClock.Instant?, cancellable: Bool) async throws {
+        try await Poller.shared.wait(fd: fd, for: interest, deadline: deadline, cancellable: cancellable)
+    }
+
+    /// Waits on the calling thread, at most `duration`, for the socket to become readable: the
+    /// short spin that beats suspending when an answer is on its way over loopback.
+    func spin(_ duration: Duration) {
+        _ = try? Sys.poll(fd, events: Int16(POLLIN), timeout: duration)
     }
 
     /// One non-blocking send of `bytes[offset...]`.
-    private func sendOnce(_ bytes: [UInt8], from offset: Int) throws -> Sys.IOResult {
+    func sendOnce(_ bytes: [UInt8], from offset: Int) throws -> Sys.IOResult {
         do {
             return try bytes.withUnsafeBytes { raw in
                 try Sys.write(fd, UnsafeRawBufferPointer(rebasing: raw[offset...]))
             }
         } catch let failure as Sys.Failure {
-            throw PGError(.serverClosedConnection, "could not send data to server: \(Sys.describe(failure.errno))", errno: failure.errno)
+            throw Self.ioError("could not send data to server", failure.errno)
         }
     }
 
-    /// Writes all of `bytes`, waiting for buffer space when the kernel's send buffer is full.
-    func write(_ bytes: [UInt8]) async throws {
-        guard !isShutDown else { throw PGError(.closed, "the connection is closed") }
+    /// The error for a failed send or recv. ETIMEDOUT comes from `tcp_user_timeout` or the
+    /// keepalive probes: the peer stopped acknowledging, which is a timeout, not a close.
+    static func ioError(_ what: String, _ errno: Int32) -> PGError {
+        if errno == ETIMEDOUT {
+            return PGError(
+                .timeout, "\(what): the server stopped acknowledging (tcp_user_timeout or keepalives expired)", errno: errno)
+        }
+        return PGError(.serverClosedConnection, "\(what): \(Sys.describe(errno))", errno: errno)
+    }
+
+    /// TCP_NODELAY always; the keepalive and user-timeout settings as libpq applies them.
+    private static func apply(_ options: Options, to fd: Int32) throws(Sys.Failure) {
+        let tcp = Int32(IPPROTO_TCP)
+        try Sys.setOption(fd, level: tcp, name: TCP_NODELAY, value: 1)
+        try Sys.setOption(fd, level: SOL_SOCKET, name: SO_KEEPALIVE, value: options.keepalives ? 1 : 0)
+        if options.keepalives {
+            if let idle = options.keepaliveIdleSeconds { try Sys.setOption(fd, level: tcp, name: TCP_KEEPIDLE, value: idle) }
+            if let interval = options.keepaliveIntervalSeconds { try Sys.setOption(fd, level: tcp, name: TCP_KEEPINTVL, value: interval) }
+            if let count = options.keepaliveCount { try Sys.setOption(fd, level: tcp, name: TCP_KEEPCNT, value: count) }
+        }
+        if let milliseconds = options.userTimeoutMilliseconds {
+            try Sys.setOption(fd, level: tcp, name: TCP_USER_TIMEOUT, value: Int32(clamping: milliseconds))
+        }
+    }
+
+    /// Writes all of `bytes` on a socket of its own (a CancelRequest's): waits for buffer
+    /// space until `deadline`, ends at once when the task is cancelled.
+    func writeAll(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws {
         var offset = 0
         while offset < bytes.count {
             switch try sendOnce(bytes, from: offset) {
-            case .done(let count):
-                offset += count
-            case .wouldBlock:
-                try await Poller.shared.wait(fd: fd, writable: true, deadline: nil, cancellable: false)
+            case .done(let count): offset += count
+            case .wouldBlock: try await wait(for: .writable, deadline: deadline, cancellable: true)
             }
         }
     }
 
-    /// Writes all of `bytes` while moving whatever the server sends meanwhile into `decoder`.
-    ///
-    /// A long pipeline or COPY must not stop reading while it writes: the server blocks once its
-    /// send buffer is full and then stops reading ours, and both sides would wait forever. Only
-    /// the task holding the connection's read turn may call this.
-    func write(_ bytes: [UInt8], readingInto decoder: inout BackendMessageDecoder) async throws {
-        guard !isShutDown else { throw PGError(.closed, "the connection is closed") }
-        var offset = 0
-        while offset < bytes.count {
-            switch try sendOnce(bytes, from: offset) {
-            case .done(let count):
-                offset += count
+    /// Reads and drops whatever arrives until the peer closes, `deadline` passes or the task is
+    /// cancelled; errors end it quietly. The server closes a CancelRequest's socket once it has
+    /// read the request, so this tells when the request was delivered.
+    func awaitPeerClose(deadline: ContinuousClock.Instant) async {
+        var sink = BackendMessageDecoder()
+        while true {
+            switch try? readOnce(into: &sink, minimumCapacity: 256) {
+            case .done(let count) where count > 0:
+                sink = BackendMessageDecoder()
             case .wouldBlock:
-                if try drainAvailable(into: &decoder) == 0 {
-                    try await Poller.shared.wait(fd: fd, for: [.readable, .writable], deadline: nil, cancellable: false)
-                }
+                do { try await wait(for: .readable, deadline: deadline, cancellable: true) } catch { return }
+            default:
+                return
             }
         }
     }
@@ -231,7 +241,7 @@ final class Socket {
     }
 
     /// One non-blocking recv straight into the decoder's free space.
-    private func readOnce(into decoder: inout BackendMessageDecoder, minimumCapacity: Int) throws -> Sys.IOResult {
+    func readOnce(into decoder: inout BackendMessageDecoder, minimumCapacity: Int) throws -> Sys.IOResult {
         var outcome = Sys.IOResult.wouldBlock
         var failure: Sys.Failure?
         _ = decoder.writeIntoTail(minimumCapacity: minimumCapacity) { buffer in
@@ -243,9 +253,7 @@ final class Socket {
             if case .done(let count) = outcome { return count }
             return 0
         }
-        if let failure {
-            throw PGError(.serverClosedConnection, "could not receive data from server: \(Sys.describe(failure.errno))", errno: failure.errno)
-        }
+        if let failure { throw Self.ioError("could not receive data from server", failure.errno) }
         return outcome
     }
 

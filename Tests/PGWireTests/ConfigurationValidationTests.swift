@@ -1,0 +1,65 @@
+@_spi(Benchmarks) @testable import PGWire
+import Testing
+
+/// Settings that would overflow a clock, a socket option or a buffer are configuration errors
+/// before anything connects, never traps.
+@Suite struct ConfigurationValidationTests {
+    static func failure(_ change: (inout PGConnection.Configuration) -> Void) -> PGError? {
+        var configuration = PGConnection.Configuration(user: "u")
+        change(&configuration)
+        return pgError { try configuration.validate() }
+    }
+
+    @Test func theDefaultsAreValid() throws {
+        try PGConnection.Configuration(user: "u").validate()
+    }
+
+    @Test func hugeAndNegativeDurationsAreNamed() {
+        let cases: [(String, (inout PGConnection.Configuration) -> Void)] = [
+            ("connectTimeout", { $0.connectTimeout = .seconds(Int64.max) }),
+            ("connectTimeout", { $0.connectTimeout = .seconds(-1) }),
+            ("queryTimeout", { $0.queryTimeout = .seconds(Int64(Int32.max) + 1) }),
+            ("queryTimeout", { $0.queryTimeout = .zero }),
+            ("cancelGrace", { $0.cancelGrace = .seconds(Int64.max) }),
+            ("keepalives.idle", { $0.keepalives.idle = .seconds(40_000) }),
+            ("keepalives.interval", { $0.keepalives.interval = .zero }),
+            ("keepalives.count", { $0.keepalives.count = 1_000 }),
+            ("tcpUserTimeout", { $0.tcpUserTimeout = .seconds(-5) }),
+            ("readSpin", { $0.readSpin = .seconds(10) }),
+            ("statementCacheCapacity", { $0.statementCacheCapacity = -1 }),
+            ("messageLimits", { $0.messageLimits.maxShortMessageLength = 3 }),
+            ("messageLimits", { $0.messageLimits.maxLongMessageLength = Int.max }),
+            ("limits", { $0.limits.maxSCRAMIterations = 10 }),
+            ("port", { $0.port = 70_000 }),
+            ("channel_binding=require", { $0.channelBinding = .require }),
+            ("no server", { $0.servers = [] }),
+        ]
+        for (name, change) in cases {
+            let error = Self.failure(change)
+            #expect(error?.code == .invalidConfiguration, "\(name)")
+            #expect(error?.message.contains(name) == true, "\(String(describing: error?.message)) should name \(name)")
+        }
+    }
+
+    @Test func connectRefusesAnInvalidConfigurationBeforeConnecting() async {
+        var configuration = PGConnection.Configuration(host: "127.0.0.1", port: 1, user: "u")
+        configuration.connectTimeout = .seconds(Int64.max)
+        do {
+            _ = try await PGConnection.connect(configuration)
+            Issue.record("connect accepted an out-of-range connect timeout")
+        } catch let error as PGError {
+            #expect(error.code == .invalidConfiguration)
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func socketOptionsCarryTheKeepaliveSettings() {
+        var configuration = PGConnection.Configuration(user: "u")
+        configuration.keepalives = .init(enabled: true, idle: .seconds(30), interval: .seconds(4), count: 5)
+        configuration.tcpUserTimeout = .milliseconds(2500)
+        #expect(configuration.socketOptions == Socket.Options(
+            keepalives: true, keepaliveIdleSeconds: 30, keepaliveIntervalSeconds: 4, keepaliveCount: 5,
+            userTimeoutMilliseconds: 2500))
+    }
+}
