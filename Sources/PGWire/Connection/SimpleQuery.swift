@@ -47,38 +47,18 @@ extension PGConnection {
             io.encoder.reset()
             try io.encoder.query(sql)
             try await io.flush()
-            var results: [SimpleQueryResult] = []
-            var columns: [ColumnDescription] = []
-            var rows: [DataRow] = []
-            var failure: PGError?
+            var machine = SimpleQueryMachine()
             while true {
-                let message = try await receive(io)
-                switch message {
-                case .rowDescription(let description):
-                    columns = description
-                    rows = []
-                case .dataRow(let row):
-                    rows.append(row)
-                case .commandComplete(let tag):
-                    results.append(SimpleQueryResult(columns: columns, rows: rows, commandTag: tag))
-                    columns = []
-                    rows = []
-                case .emptyQueryResponse:
-                    results.append(SimpleQueryResult(columns: [], rows: [], commandTag: ""))
-                case .errorResponse(let fields):
-                    failure = serverError(fields)
-                case .copyInResponse:
+                switch try machine.receive(try await receive(io)) {
+                case .read:
+                    continue
+                case .sendCopyFail:
                     // A script may contain COPY ... FROM STDIN; there is no data to give here.
                     try io.encoder.copyFail("COPY FROM STDIN is not supported by simpleQuery; use the COPY API")
                     try await io.flush()
-                case .copyOutResponse, .copyData, .copyDone:
-                    continue  // COPY TO STDOUT data is skipped; its CommandComplete still arrives.
-                case .readyForQuery(let status):
-                    ready(status)
-                    if let failure { throw failure }
+                case .finished(let results, let end):
+                    try finish(end)
                     return results
-                default:
-                    throw PGError(.protocolViolation, "unexpected message in a simple query: \(message.kindName)")
                 }
             }
         }

@@ -2,16 +2,16 @@ import Logging
 import Synchronization
 
 extension PGConnection {
-    /// The startup phase: StartupMessage, authentication, then ParameterStatus and
-    /// BackendKeyData until the first ReadyForQuery.
+    /// The startup phase: StartupMessage, then ``StartupMachine`` decides every step up to
+    /// the first ReadyForQuery.
     func startup(_ io: ConnectionIO) async throws {
         try io.encoder.startup(
             user: configuration.user, database: configuration.database,
             parameters: configuration.startupParameters)
         try await io.flush()
-        var authentication = AuthenticationFlow(
+        var machine = StartupMachine(authentication: AuthenticationFlow(
             user: configuration.user, password: server.password ?? configuration.password,
-            requirement: configuration.requireAuth, maxSCRAMIterations: configuration.limits.maxSCRAMIterations)
+            requirement: configuration.requireAuth, maxSCRAMIterations: configuration.limits.maxSCRAMIterations))
         while true {
             let message: BackendMessage
             do {
@@ -21,9 +21,10 @@ extension PGConnection {
                 // errors: they end the session by design, so report them as the server errors they are.
                 throw PGError.server(error.serverFields)
             }
-            switch message {
-            case .authentication(let request):
-                guard let response = try authentication.respond(to: request) else { continue }
+            switch try machine.receive(message) {
+            case .read:
+                continue
+            case .respond(let response):
                 switch response {
                 case .password(let password):
                     try io.encoder.password(password)
@@ -33,29 +34,32 @@ extension PGConnection {
                     io.encoder.saslResponse(data)
                 }
                 try await io.flush()
-            case .backendKeyData(let key):
-                shared.withLock { $0.backendKeyData = key }
-            case .negotiateProtocolVersion(let negotiation):
-                // The server speaks an older minor version or ignores some _pq_ options; 3.0 is
-                // all we request, so this is informational.
-                logger.debug("server negotiated protocol version", metadata: [
-                    "minor": "\(negotiation.newestMinorVersion)",
-                    "unrecognized": "\(negotiation.unrecognizedOptions)",
-                ])
-                shared.withLock { $0.protocolNegotiation = negotiation }
-            case .errorResponse(let fields):
-                throw PGError.server(fields)
-            case .readyForQuery(let status):
-                guard authentication.isAuthenticated else {
-                    throw PGError(.protocolViolation, "server sent ReadyForQuery before AuthenticationOk")
+            case .ready(let status):
+                if let negotiation = machine.negotiation {
+                    // The server speaks an older minor version or ignores some _pq_ options; 3.0
+                    // is all we request, so this is informational.
+                    logger.debug("server negotiated protocol version", metadata: [
+                        "minor": "\(negotiation.newestMinorVersion)",
+                        "unrecognized": "\(negotiation.unrecognizedOptions)",
+                    ])
                 }
-                let method = authentication.method
-                shared.withLock { $0.authenticationMethod = method }
+                let method = machine.method
+                let key = machine.backendKeyData
+                let negotiation = machine.negotiation
+                shared.withLock { state in
+                    state.authenticationMethod = method
+                    state.backendKeyData = key
+                    state.protocolNegotiation = negotiation
+                }
                 ready(status)
                 return
-            default:
-                throw PGError(.protocolViolation, "unexpected message during startup: \(message.kindName)")
             }
         }
+    }
+
+    /// Records how an exchange ended and throws the server's error if it reported one.
+    func finish(_ end: ExchangeEnd) throws {
+        ready(end.status)
+        if let fields = end.error { throw serverError(fields) }
     }
 }

@@ -23,7 +23,7 @@ extension PGConnection {
     private func isHotStandby() async throws -> Bool {
         if let reported = parameter("in_hot_standby") { return reported == "on" }
         let rows = try await simpleQuery("SELECT pg_catalog.pg_is_in_recovery()")
-        return rows.first?.rows.first?.text(at: 0) == "t"
+        return try Self.firstValue(of: rows) == "t"
     }
 
     private func isReadOnly() async throws -> Bool {
@@ -31,6 +31,15 @@ extension PGConnection {
             return standby == "on" || readOnly == "on"
         }
         let rows = try await simpleQuery("SHOW transaction_read_only")
-        return rows.first?.rows.first?.text(at: 0) == "on"
+        return try Self.firstValue(of: rows) == "on"
+    }
+
+    /// The one value a one-column, one-row answer carries; any other shape is the server's
+    /// fault and an error, never an index out of range.
+    static func firstValue(of results: [SimpleQueryResult]) throws -> String? {
+        guard let row = results.first?.rows.first, row.count == 1 else {
+            throw PGError(.protocolViolation, "the server's answer to a session check had no single value")
+        }
+        return row.text(at: 0)
     }
 }

@@ -51,6 +51,9 @@ extension PGConnection {
     public func listeningChannels() async throws -> [String] {
         var channels: [String] = []
         for row in try await simpleQuery("SELECT pg_listening_channels()").first?.rows ?? [] {
+            guard row.count == 1 else {
+                throw PGError(.protocolViolation, "pg_listening_channels() answered a row of \(row.count) columns")
+            }
             if let name = row.text(at: 0) { channels.append(name) }
         }
         return channels.sorted()

@@ -23,12 +23,15 @@ public final class PGCopyWriter {
     private var raw: [UInt8] = []
     /// An error the server sent during the copy; the copy is over once it is set.
     private(set) var serverError: PGError?
+    /// What the server may say while the copy runs and after it ends.
+    var machine: CopyInMachine
     /// Send once this many bytes are buffered.
     static let flushThreshold = 256 * 1024
 
-    init(connection: PGConnection, format: PGCopyFormat) {
+    init(connection: PGConnection, format: PGCopyFormat, machine: CopyInMachine) {
         self.connection = connection
         self.format = format
+        self.machine = machine
         if format == .binary { rows.writeHeader() }
     }
 
@@ -98,15 +101,27 @@ public final class PGCopyWriter {
     /// In copy-in mode the server only speaks to report an error (or a notice): look at what
     /// arrived while we wrote, without waiting.
     private func checkForServerError() throws {
-        while let message = try connection.io.decoder.next() {
-            switch message {
-            case .errorResponse(let fields):
-                serverError = connection.serverError(fields)
-                throw serverError!
-            case .noticeResponse, .parameterStatus, .notificationResponse:
-                try connection.handleAsynchronous(message)
-            default:
-                throw PGError(.protocolViolation, "unexpected \(message.kindName) during COPY FROM STDIN")
+        while let message = try connection.nextBuffered(connection.io) {
+            _ = try machine.receive(message)
+            if let fields = machine.serverError {
+                let error = connection.serverError(fields)
+                serverError = error
+                throw error
+            }
+        }
+    }
+
+    /// Reads the end of the copy (after CopyDone or CopyFail) up to ReadyForQuery; returns the
+    /// command tag, or throws the server's error.
+    func readEnd() async throws -> String? {
+        machine.copyEnded()
+        while true {
+            switch try machine.receive(try await connection.receive(connection.io)) {
+            case .read, .startCopy:
+                continue
+            case .finished(let tag, let end):
+                try connection.finish(end)
+                return tag
             }
         }
     }
@@ -147,8 +162,7 @@ extension PGConnection {
             io.encoder.reset()
             try io.encoder.query(sql)
             try await io.flush()
-            try await awaitCopyIn(io, sql: sql)
-            let writer = PGCopyWriter(connection: self, format: format)
+            let writer = PGCopyWriter(connection: self, format: format, machine: try await awaitCopyIn(io))
             do {
                 try await body(writer)
                 try await writer.flush(final: true)
@@ -163,37 +177,37 @@ extension PGConnection {
                 }
                 // Reads the server's ErrorResponse (its own, or its answer to CopyFail) and
                 // ReadyForQuery; the original error is what the caller gets.
-                _ = try? await RowStream.readToEnd(self)
+                do {
+                    _ = try await writer.readEnd()
+                } catch let answer as PGError where answer.code == .server || answer.sqlState != nil {
+                    // The server's expected answer to CopyFail, or its own error again.
+                }
                 if io.socket.isShutDown { throw error }
                 return .failure(writer.serverError ?? error)
             }
             io.encoder.reset()
             io.encoder.copyDone()
             try await io.flushWhileReading()
-            let tag = try await RowStream.readToEnd(self)
+            let tag = try await writer.readEnd()
             return .success(PGCommandResult(commandTag: tag ?? "").affectedRows ?? 0)
         }
         return try outcome.get()
     }
 
-    /// Reads the answer to a COPY FROM STDIN statement up to CopyInResponse.
-    private func awaitCopyIn(_ io: ConnectionIO, sql: String) async throws {
+    /// Reads the answer to a COPY FROM STDIN statement up to CopyInResponse; returns the
+    /// machine that goes on through the copy.
+    private func awaitCopyIn(_ io: ConnectionIO) async throws -> CopyInMachine {
+        var machine = CopyInMachine()
         while true {
-            let message = try await receive(io)
-            switch message {
-            case .copyInResponse:
-                return
-            case .errorResponse(let fields):
-                // A bad table or column: the server goes straight to ReadyForQuery.
-                _ = try? await RowStream.readToEnd(self)
-                throw serverError(fields)
-            case .readyForQuery(let status):
-                ready(status)
-                throw PGError(.invalidArgument, "the statement did not start a COPY FROM STDIN")
-            case .commandComplete, .rowDescription, .dataRow, .emptyQueryResponse:
+            switch try machine.receive(try await receive(io)) {
+            case .read:
                 continue
-            default:
-                throw PGError(.protocolViolation, "unexpected \(message.kindName) instead of CopyInResponse")
+            case .startCopy:
+                return machine
+            case .finished(_, let end):
+                // A bad table or column (the server's error), or a statement that was no COPY.
+                try finish(end)
+                throw PGError(.invalidArgument, "the statement did not start a COPY FROM STDIN")
             }
         }
     }

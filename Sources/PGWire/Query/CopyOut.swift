@@ -68,9 +68,11 @@ final class CopyOutStream: @unchecked Sendable {
     private(set) var commandTag: String?
     private var finished = false
     private var failure: (any Error)?
+    private var machine: CopyOutMachine
 
-    init(connection: PGConnection) {
+    init(connection: PGConnection, machine: CopyOutMachine) {
         self.connection = connection
+        self.machine = machine
     }
 
     deinit {
@@ -84,23 +86,19 @@ final class CopyOutStream: @unchecked Sendable {
         }
         do {
             while true {
-                switch try await connection.receive(connection.io) {
-                case .copyData(let bytes):
-                    if failure == nil { return bytes }
-                case .copyDone:
+                switch try machine.receive(try await connection.receive(connection.io)) {
+                case .read, .started:
                     continue
-                case .commandComplete(let tag):
+                case .data(let bytes):
+                    return bytes
+                case .finished(let tag, let end):
                     commandTag = tag
-                case .errorResponse(let fields):
-                    failure = connection.serverError(fields)
-                case .readyForQuery(let status):
-                    connection.ready(status)
+                    connection.ready(end.status)
+                    if let fields = end.error { failure = connection.serverError(fields) }
                     finished = true
                     connection.endRead()
                     if let failure { throw failure }
                     return nil
-                case let other:
-                    throw PGError(.protocolViolation, "unexpected \(other.kindName) during COPY TO STDOUT")
                 }
             }
         } catch let error as PGError where finished {
@@ -137,20 +135,18 @@ extension PGConnection {
     private func startCopyOut(_ sql: String) async throws -> CopyOutStream {
         try await send { encoder in try encoder.query(sql) }
         do {
+            var machine = CopyOutMachine()
             while true {
-                switch try await receive(io) {
-                case .copyOutResponse:
-                    return CopyOutStream(connection: self)
-                case .errorResponse(let fields):
-                    _ = try? await RowStream.readToEnd(self)
-                    throw serverError(fields)
-                case .readyForQuery(let status):
-                    ready(status)
-                    throw PGError(.invalidArgument, "the statement did not start a COPY TO STDOUT")
-                case .commandComplete, .rowDescription, .dataRow, .emptyQueryResponse:
+                switch try machine.receive(try await receive(io)) {
+                case .read:
                     continue
-                case let other:
-                    throw PGError(.protocolViolation, "unexpected \(other.kindName) instead of CopyOutResponse")
+                case .started:
+                    return CopyOutStream(connection: self, machine: machine)
+                case .data:
+                    throw PGError(.protocolViolation, "the server sent COPY data before CopyOutResponse")
+                case .finished(_, let end):
+                    try finish(end)
+                    throw PGError(.invalidArgument, "the statement did not start a COPY TO STDOUT")
                 }
             }
         } catch {

@@ -54,7 +54,8 @@ extension PGConnection {
             }
         }
         do {
-            let stream = try await readPortalStart(columns: entry.columns)
+            let stream = try await readPortalStart(
+                ExtendedQueryMachine(closes: entry.toClose.count, parse: entry.isNew, known: entry.columns))
             if entry.columns == nil { statementCache.remember(stream.columns, for: key, name: entry.name) }
             if stream.isFinished { endRead() }
             return PGRowSequence(stream: stream)
@@ -126,7 +127,7 @@ extension PGConnection {
                 into: &encoder, statement: statement, parse: parse, bindings: bindings, describe: columns == nil)
         }
         do {
-            let stream = try await readPortalStart(columns: columns)
+            let stream = try await readPortalStart(ExtendedQueryMachine(closes: 0, parse: parse != nil, known: columns))
             // A statement without rows is complete already; one with rows keeps the read turn.
             if stream.isFinished { endRead() }
             return PGRowSequence(stream: stream)
@@ -137,43 +138,23 @@ extension PGConnection {
         }
     }
 
-    /// Reads the answer up to the first row (or to the end for statements without rows).
-    func readPortalStart(columns: PGColumns?) async throws -> RowStream {
-        // Header: ParseComplete, BindComplete, then RowDescription or NoData (when described).
+    /// Reads the answer up to its columns, or to its end for a statement without rows; the
+    /// returned stream drives `machine` on through the rows.
+    func readPortalStart(_ machine: ExtendedQueryMachine) async throws -> RowStream {
+        var machine = machine
         while true {
-            let message = try await receive(io)
-            switch message {
-            case .parseComplete, .bindComplete, .closeComplete:
+            switch try machine.receive(try await receive(io)) {
+            case .read:
                 continue
-            case .rowDescription(let descriptions):
-                return RowStream(connection: self, columns: PGColumns(descriptions))
-            case .noData:
-                let tag = try await RowStream.readToEnd(self)
-                return RowStream(completed: self, commandTag: tag)
-            case .dataRow(let data) where columns != nil:
-                // A prepared statement: no Describe, rows follow BindComplete directly.
-                let stream = RowStream(connection: self, columns: columns!)
-                stream.pushBack(PGRow(columns: columns!, data: data))
-                return stream
-            case .commandComplete(let tag) where columns != nil:
-                // A prepared statement that returned no rows.
-                _ = try await RowStream.readToEnd(self)
-                return RowStream(completed: self, commandTag: tag)
-            case .emptyQueryResponse:
-                let tag = try await RowStream.readToEnd(self)
-                return RowStream(completed: self, commandTag: tag ?? "")
-            case .errorResponse(let fields):
-                let failure = serverError(fields)
-                // Everything up to Sync is skipped by the server; read to ReadyForQuery.
-                while true {
-                    if case .readyForQuery(let status) = try await receive(io) {
-                        ready(status)
-                        break
-                    }
-                }
-                throw failure
-            default:
-                throw PGError(.protocolViolation, "unexpected \(message.kindName) before a query result")
+            case .columns(let columns):
+                return RowStream(connection: self, columns: columns, machine: machine)
+            case .noRows:
+                continue  // CommandComplete and ReadyForQuery follow; a row would be a violation
+            case .finished(let commandTag, let end):
+                try finish(end)
+                return RowStream(completed: self, commandTag: commandTag)
+            case .row:
+                throw PGError(.protocolViolation, "the server sent a row for a statement without columns")
             }
         }
     }

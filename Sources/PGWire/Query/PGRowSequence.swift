@@ -56,18 +56,17 @@ final class RowStream: @unchecked Sendable {
     private(set) var commandTag: String?
     private var finished: Bool
     private var failure: (any Error)?
-    /// A row read before the stream was handed out (prepared statements have no header).
-    private var pending: PGRow?
+    /// Decides what each message of the rest of the answer means.
+    private var machine: ExtendedQueryMachine
 
     /// True when the exchange is complete and the lock released (or never held).
     var isFinished: Bool { finished }
 
-    func pushBack(_ row: PGRow) { pending = row }
-
     /// A stream that still has rows (and the rest of the exchange) to read.
-    init(connection: PGConnection, columns: PGColumns) {
+    init(connection: PGConnection, columns: PGColumns, machine: ExtendedQueryMachine) {
         self.connection = connection
         self.columns = columns
+        self.machine = machine
         self.finished = false
     }
 
@@ -76,6 +75,7 @@ final class RowStream: @unchecked Sendable {
         self.connection = connection
         self.columns = PGColumns([])
         self.commandTag = commandTag
+        self.machine = ExtendedQueryMachine(closes: 0, parse: false, known: nil)
         self.finished = true
     }
 
@@ -85,17 +85,12 @@ final class RowStream: @unchecked Sendable {
     }
 
     func next() async throws -> PGRow? {
-        if let row = pending {
-            pending = nil
-            return row
-        }
         if finished {
             if let failure { throw failure }
             return nil
         }
-        let row: PGRow?
         do {
-            row = try await nextRow()
+            if let row = try await nextRow() { return row }
         } catch {
             finished = true
             let thrown = connection.failExchange(error)
@@ -103,17 +98,15 @@ final class RowStream: @unchecked Sendable {
             failure = thrown
             throw thrown
         }
-        if row == nil {
-            // ReadyForQuery: the turn ends here, exactly once; a server error is thrown now.
-            finished = true
-            connection.endRead()
-            if let failure { throw failure }
-        }
-        return row
+        // ReadyForQuery: the turn ends here, exactly once; a server error is thrown now.
+        finished = true
+        connection.endRead()
+        if let failure { throw failure }
+        return nil
     }
 
-    /// Reads up to the next DataRow; nil at ReadyForQuery. A server error is remembered and
-    /// thrown after ReadyForQuery, so the connection is in sync when the caller sees it.
+    /// Reads up to the next DataRow; nil at ReadyForQuery, with a server error kept in
+    /// ``failure`` so the connection is in step when the caller sees it.
     private func nextRow() async throws -> PGRow? {
         let io = connection.io
         while true {
@@ -122,20 +115,18 @@ final class RowStream: @unchecked Sendable {
                 _ = try await io.readMore()
                 continue
             }
-            switch message {
-            case .dataRow(let data):
-                if failure == nil { return PGRow(columns: columns, data: data) }
-            case .commandComplete(let tag):
-                commandTag = tag
-            case .emptyQueryResponse, .portalSuspended:
+            switch try machine.receive(message) {
+            case .read:
                 continue
-            case .errorResponse(let fields):
-                failure = connection.serverError(fields)
-            case .readyForQuery(let status):
-                connection.ready(status)
+            case .row(let row):
+                return row
+            case .finished(let tag, let end):
+                commandTag = tag
+                connection.ready(end.status)
+                if let fields = end.error { failure = connection.serverError(fields) }
                 return nil
-            case let other:
-                throw PGError(.protocolViolation, "unexpected \(other.kindName) in a query result")
+            case .columns, .noRows:
+                throw PGError(.protocolViolation, "the server repeated a query's header")
             }
         }
     }
@@ -143,17 +134,14 @@ final class RowStream: @unchecked Sendable {
     /// Reads and discards the rest of an exchange; returns the command tag.
     /// (Used by sequences dropped before their end, see ``PGConnection/discardRestInBackground()``.)
     static func readToEnd(_ connection: PGConnection) async throws -> String? {
-        var tag: String?
-        var failure: PGError?
+        var machine = DrainMachine()
         while true {
-            switch try await connection.receive(connection.io) {
-            case .commandComplete(let value): tag = value
-            case .errorResponse(let fields): failure = connection.serverError(fields)
-            case .readyForQuery(let status):
-                connection.ready(status)
-                if let failure { throw failure }
+            switch try machine.receive(try await connection.receive(connection.io)) {
+            case .read:
+                continue
+            case .finished(let tag, let end):
+                try connection.finish(end)
                 return tag
-            default: continue
             }
         }
     }

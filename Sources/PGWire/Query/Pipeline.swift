@@ -143,52 +143,21 @@ extension PGConnection {
         }
     }
 
-    /// Reads one result per statement, in order. `known[i]` is statement i's columns when its
-    /// portal was not described (a cached statement). With `syncEach`, every statement ends with
-    /// its own ReadyForQuery; otherwise one ReadyForQuery ends them all, and after an error the
-    /// server skips the rest (their entries repeat that error).
+    /// Reads one result per statement, in order, as ``PipelineMachine`` checks them.
+    /// `known[i]` is statement i's columns when its portal was not described (a cached
+    /// statement).
     private func readPipelineResults(known: [PGColumns?], syncEach: Bool) async throws -> PipelineOutcome {
-        let count = known.count
-        var outcome = PipelineOutcome()
-        outcome.results.reserveCapacity(count)
-        let none = PGColumns.empty
-        var columns = known[0] ?? none
-        var rows: [PGRow] = []
-        func finish(_ result: PGQueryResult) {
-            outcome.results.append(result)
-            rows = []
-            if outcome.results.count < count { columns = known[outcome.results.count] ?? none }
-        }
+        var machine = PipelineMachine(known: known, syncEach: syncEach)
         while true {
-            switch try await receive(io) {
-            case .parseComplete, .bindComplete, .portalSuspended, .closeComplete:
+            switch try machine.receive(try await receive(io)) {
+            case .read:
                 continue
-            case .rowDescription(let descriptions):
-                columns = PGColumns(descriptions)
-            case .noData:
-                columns = none
-            case .dataRow(let data):
-                rows.append(PGRow(columns: columns, data: data))
-            case .commandComplete(let tag):
-                finish(PGQueryResult(columns: columns, rows: rows, commandTag: tag))
-            case .emptyQueryResponse:
-                finish(PGQueryResult(columns: columns, rows: [], commandTag: ""))
-            case .errorResponse(let fields):
-                outcome.failures[outcome.results.count] = serverError(fields)
-                finish(PGQueryResult(columns: none, rows: [], commandTag: ""))
-            case .readyForQuery(let status):
-                ready(status)
-                if !syncEach {
-                    // One transaction: after an error every statement failed (or never ran).
-                    if !outcome.failures.isEmpty, let failure = outcome.firstFailure {
-                        outcome.results = Array(repeating: PGQueryResult(columns: none, rows: [], commandTag: ""), count: count)
-                        outcome.failures = Dictionary(uniqueKeysWithValues: (0..<count).map { ($0, failure) })
-                    }
-                    return outcome
-                }
-                if outcome.results.count >= count { return outcome }
-            case let other:
-                throw PGError(.protocolViolation, "unexpected \(other.kindName) in a pipeline result")
+            case .finished(let answers):
+                ready(answers.status)
+                var outcome = PipelineOutcome()
+                outcome.results = answers.results
+                outcome.failures = answers.failures.mapValues { serverError($0) }
+                return outcome
             }
         }
     }

@@ -90,31 +90,21 @@ extension PGConnection {
             try encoder.describeStatement(name)
             encoder.sync()
         } read: { io in
-            var types: [PGDataType] = []
-            var columns = PGColumns([])
-            var failure: PGError?
+            var machine = PrepareMachine()
             while true {
-                switch try await receive(io) {
-                case .parseComplete, .noData:
+                switch try machine.receive(try await receive(io)) {
+                case .read:
                     continue
-                case .parameterDescription(let oids):
-                    types = oids.map { PGDataType(rawValue: $0) }
-                case .rowDescription(let descriptions):
+                case .finished(let types, let descriptions, let end):
+                    try finish(end)
                     // Describe(statement) cannot know result formats yet; every execution asks
                     // for binary, so record that.
-                    columns = PGColumns(descriptions.map { column in
+                    let columns = PGColumns(descriptions.map { column in
                         var column = column
                         column.format = .binary
                         return column
                     })
-                case .errorResponse(let fields):
-                    failure = serverError(fields)
-                case .readyForQuery(let status):
-                    ready(status)
-                    if let failure { throw failure }
                     return PGPreparedStatement(name: name, sql: sql, parameterTypes: types, columns: columns, connection: self)
-                case let other:
-                    throw PGError(.protocolViolation, "unexpected \(other.kindName) while preparing a statement")
                 }
             }
         }

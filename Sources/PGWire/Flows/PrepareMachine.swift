@@ -1,0 +1,95 @@
+/// The answer to Parse + Describe(statement) + Sync: ParseComplete, ParameterDescription,
+/// RowDescription or NoData, ReadyForQuery.
+struct PrepareMachine {
+    enum Action: Equatable {
+        case read
+        case finished(parameterTypes: [PGDataType], columns: [ColumnDescription], ExchangeEnd)
+    }
+
+    private enum State {
+        case parsing
+        case describingParameters
+        case describingColumns([UInt32])
+        case described([UInt32], [ColumnDescription])
+        case failed([ServerField: String])
+        case finished
+    }
+
+    private var state = State.parsing
+
+    var isFinished: Bool {
+        if case .finished = state { return true }
+        return false
+    }
+
+    mutating func receive(_ message: BackendMessage) throws -> Action {
+        do {
+            return try step(message)
+        } catch {
+            state = .finished
+            throw error
+        }
+    }
+
+    private mutating func step(_ message: BackendMessage) throws -> Action {
+        switch (state, message) {
+        case (.finished, _):
+            throw protocolViolation(message, "after the prepared statement's ReadyForQuery")
+        case (.parsing, .parseComplete):
+            state = .describingParameters
+        case (.describingParameters, .parameterDescription(let oids)):
+            state = .describingColumns(oids)
+        case (.describingColumns(let oids), .rowDescription(let columns)):
+            state = .described(oids, columns)
+        case (.describingColumns(let oids), .noData):
+            state = .described(oids, [])
+        case (.parsing, .errorResponse(let fields)), (.describingParameters, .errorResponse(let fields)),
+            (.describingColumns, .errorResponse(let fields)):
+            state = .failed(fields)
+        case (.described(let oids, let columns), .readyForQuery(let status)):
+            state = .finished
+            return .finished(
+                parameterTypes: oids.map { PGDataType(rawValue: $0) }, columns: columns,
+                ExchangeEnd(status: status, error: nil))
+        case (.failed(let fields), .readyForQuery(let status)):
+            state = .finished
+            return .finished(parameterTypes: [], columns: [], ExchangeEnd(status: status, error: fields))
+        default:
+            throw protocolViolation(message, "while preparing a statement")
+        }
+        return .read
+    }
+}
+
+/// Reads an exchange whose results nobody wants up to its ReadyForQuery (the rest of a
+/// dropped row sequence, a Close's answer): everything is allowed but what can only come
+/// outside an exchange.
+struct DrainMachine {
+    enum Action: Equatable {
+        case read
+        case finished(commandTag: String?, ExchangeEnd)
+    }
+
+    private var commandTag: String?
+    private var error: [ServerField: String]?
+    private(set) var isFinished = false
+
+    mutating func receive(_ message: BackendMessage) throws -> Action {
+        guard !isFinished else { throw protocolViolation(message, "after ReadyForQuery") }
+        switch message {
+        case .commandComplete(let tag):
+            commandTag = tag
+        case .errorResponse(let fields):
+            if error == nil { error = fields }
+        case .readyForQuery(let status):
+            isFinished = true
+            return .finished(commandTag: commandTag, ExchangeEnd(status: status, error: error))
+        case .authentication, .backendKeyData, .negotiateProtocolVersion:
+            isFinished = true
+            throw protocolViolation(message, "inside a query's answer")
+        default:
+            break
+        }
+        return .read
+    }
+}
