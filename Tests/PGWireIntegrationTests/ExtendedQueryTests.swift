@@ -117,10 +117,45 @@ extension Integration {
                 var iterator = rows.makeAsyncIterator()
                 _ = try await iterator.next()
             }
-            // The rest is drained in the background; the next query waits for it, then runs.
+            // The next query reads the rest of the dropped answer first, then its own.
             let rows = try await connection.query("SELECT 'after'").collect()
             #expect(try rows[0].decode(String.self, at: 0) == "after")
             #expect(connection.transactionStatus == .idle)
+        }
+
+        @Test func droppedSequencesAndCopiesAreReadByTheNextExchangeOfAnyKind() async throws {
+            let connection = try await Integration.connect()
+            defer { Task { await connection.close() } }
+            do {
+                // Dropped without a single row read, then a second dropped after one row.
+                _ = try await connection.query("SELECT i FROM generate_series(1, 5000) i")
+                var iterator = try await connection.query("SELECT i FROM generate_series(1, 5000) i").makeAsyncIterator()
+                _ = try await iterator.next()
+            }
+            // An exclusive exchange (simple query) settles both first.
+            #expect(try await connection.simpleQuery("SELECT 'simple'")[0].rows[0].text(at: 0) == "simple")
+            do {
+                var chunks = try await connection.copyOut("COPY (SELECT i FROM generate_series(1, 5000) i) TO STDOUT").makeAsyncIterator()
+                _ = try await chunks.next()
+            }
+            let outcome = try await connection.pipeline([PGQuery("SELECT 1"), PGQuery("SELECT 2")])
+            #expect(outcome.count == 2)
+            #expect(try await connection.query("SELECT 3").collect()[0].decode(Int32.self, at: 0) == 3)
+        }
+
+        @Test func aSecondIteratorOfOneSequenceIsRefused() async throws {
+            let connection = try await Integration.connect()
+            defer { Task { await connection.close() } }
+            let rows = try await connection.query("SELECT i FROM generate_series(1, 3) i")
+            var first = rows.makeAsyncIterator()
+            _ = try await first.next()
+            var second = rows.makeAsyncIterator()
+            let error = await #expect(throws: PGError.self) { _ = try await second.next() }
+            #expect(error?.code == .invalidArgument)
+            var count = 1
+            while try await first.next() != nil { count += 1 }
+            #expect(count == 3)
+            #expect(rows.commandTag == "SELECT 3")
         }
 
         @Test func concurrentQueriesOnOneConnection() async throws {

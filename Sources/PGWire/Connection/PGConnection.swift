@@ -233,6 +233,18 @@ public final class PGConnection: @unchecked Sendable {
         await readQueue.waitForTurn(ticket)
         io.cancellable = cancellable
         io.budget = budget
+        try await settleOrEndRead()
+    }
+
+    /// Reads what dropped sequences left (see ``settleAbandoned()``); on failure gives the
+    /// read turn back, since the caller will not.
+    private func settleOrEndRead() async throws {
+        do {
+            try await settleAbandoned()
+        } catch {
+            endRead()
+            throw error
+        }
     }
 
     /// Runs `body` with the socket to itself: nothing is sent behind it and nobody else reads.
@@ -262,6 +274,7 @@ public final class PGConnection: @unchecked Sendable {
         await readQueue.waitForTurn(ticket)
         io.cancellable = cancellable
         io.budget = budget
+        try await settleOrEndRead()
     }
 
     /// Writes one request while holding the send lock; returns its read ticket.

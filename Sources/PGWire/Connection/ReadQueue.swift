@@ -13,6 +13,8 @@ final class ReadQueue: Sendable {
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         /// Tasks waiting until nothing is in flight (the notification watcher).
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Answers of dropped sequences still on the socket, for the next reader to read first.
+        var owedDrains = 0
     }
 
     private let state = Mutex(State())
@@ -40,8 +42,9 @@ final class ReadQueue: Sendable {
 
     /// Ends the current reader's turn and wakes the next one if it is waiting (and, when that
     /// leaves nothing in flight, the tasks waiting for idleness).
-    func advance() {
+    func advance(owingDrain: Bool = false) {
         let (next, idle) = state.withLock { state -> (CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, Never>]) in
+            if owingDrain { state.owedDrains += 1 }
             state.turn += 1
             let next = state.waiters.removeValue(forKey: state.turn)
             guard !state.idleWaiters.isEmpty, state.turn == state.nextTicket else { return (next, []) }
@@ -62,6 +65,15 @@ final class ReadQueue: Sendable {
                 return false
             }
             if now { continuation.resume() }
+        }
+    }
+
+    /// Takes one owed drain (see ``advance(owingDrain:)``); false when none is owed.
+    func takeOwedDrain() -> Bool {
+        state.withLock { state in
+            guard state.owedDrains > 0 else { return false }
+            state.owedDrains -= 1
+            return true
         }
     }
 

@@ -2,23 +2,23 @@
 /// one CopyData chunk as the server sent it (for binary COPY, use ``PGCopyRowSequence``).
 ///
 /// Like ``PGRowSequence``, it holds the connection's read turn until the copy ends; dropping
-/// it early discards the rest in the background.
+/// it early is fine: the connection's next exchange reads and discards the rest first.
 public struct PGCopyDataSequence: AsyncSequence, Sendable {
     public typealias Element = [UInt8]
-    let stream: CopyOutStream
+    let exchange: ReadExchange<CopyOutMachine>
 
-    public func makeAsyncIterator() -> Iterator { Iterator(stream: stream) }
+    public func makeAsyncIterator() -> Iterator { Iterator(chunks: CopyChunkReader(exchange: exchange)) }
 
     public struct Iterator: AsyncIteratorProtocol {
-        let stream: CopyOutStream
-        public mutating func next() async throws -> [UInt8]? { try await stream.nextChunk() }
+        var chunks: CopyChunkReader
+        public mutating func next() async throws -> [UInt8]? { try await chunks.next() }
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
-            try await stream.nextChunk()
+            try await chunks.next()
         }
     }
 
     /// The command tag (`COPY 42`), known once the copy ended.
-    public var commandTag: String? { stream.commandTag }
+    public var commandTag: String? { exchange.commandTag }
 }
 
 /// The rows of a binary `COPY ... TO STDOUT`, decoded as they arrive, in constant memory.
@@ -27,13 +27,13 @@ public struct PGCopyDataSequence: AsyncSequence, Sendable {
 /// like a query row: `try row.decode(Int.self, at: 0)`.
 public struct PGCopyRowSequence: AsyncSequence, Sendable {
     public typealias Element = PGRow
-    let stream: CopyOutStream
+    let exchange: ReadExchange<CopyOutMachine>
     let columns: PGColumns
 
-    public func makeAsyncIterator() -> Iterator { Iterator(stream: stream, columns: columns) }
+    public func makeAsyncIterator() -> Iterator { Iterator(chunks: CopyChunkReader(exchange: exchange), columns: columns) }
 
     public struct Iterator: AsyncIteratorProtocol {
-        let stream: CopyOutStream
+        var chunks: CopyChunkReader
         let columns: PGColumns
         var decoder = PGCopyBinaryDecoder()
 
@@ -45,7 +45,7 @@ public struct PGCopyRowSequence: AsyncSequence, Sendable {
                     }
                     return PGRow(columns: columns, data: data)
                 }
-                guard let chunk = try await stream.nextChunk() else {
+                guard let chunk = try await chunks.next() else {
                     try decoder.finish()
                     return nil
                 }
@@ -59,55 +59,58 @@ public struct PGCopyRowSequence: AsyncSequence, Sendable {
     }
 
     /// The command tag (`COPY 42`), known once the copy ended.
-    public var commandTag: String? { stream.commandTag }
+    public var commandTag: String? { exchange.commandTag }
 }
 
-/// The reading state behind the COPY TO sequences; holds the read turn until ReadyForQuery.
-final class CopyOutStream: @unchecked Sendable {
-    let connection: PGConnection
-    private(set) var commandTag: String?
-    private var finished = false
-    private var failure: (any Error)?
-    private var machine: CopyOutMachine
+/// Reads a COPY TO STDOUT answer chunk by chunk for one iterator of a COPY sequence, with the
+/// flow's machine as its own value once it claimed the exchange (see ``ReadExchange``).
+struct CopyChunkReader {
+    let exchange: ReadExchange<CopyOutMachine>
+    private var machine: CopyOutMachine?
+    private var done = false
 
-    init(connection: PGConnection, machine: CopyOutMachine) {
-        self.connection = connection
-        self.machine = machine
+    init(exchange: ReadExchange<CopyOutMachine>) {
+        self.exchange = exchange
     }
 
-    deinit {
-        if !finished { connection.discardRestInBackground() }
-    }
-
-    func nextChunk() async throws -> [UInt8]? {
-        if finished {
-            if let failure { throw failure }
-            return nil
+    mutating func next() async throws -> [UInt8]? {
+        if done { return nil }
+        if machine == nil {
+            switch try exchange.claim() {
+            case .read(let claimed):
+                machine = claimed
+            case .ended(let failure):
+                done = true
+                if let failure { throw failure }
+                return nil
+            }
         }
+        let connection = exchange.connection
         do {
-            while true {
-                switch try machine.receive(try await connection.receive(connection.io)) {
+            while var current = machine {
+                let action = try current.receive(try await connection.receive(connection.io))
+                machine = current
+                switch action {
                 case .read, .started:
                     continue
                 case .data(let bytes):
                     return bytes
                 case .finished(let tag, let end):
-                    commandTag = tag
                     connection.ready(end.status)
-                    if let fields = end.error { failure = connection.serverError(fields) }
-                    finished = true
-                    connection.endRead()
+                    let failure = end.error.map { connection.serverError($0) }
+                    done = true
+                    exchange.end(commandTag: tag, failure: failure)
                     if let failure { throw failure }
                     return nil
                 }
             }
-        } catch let error as PGError where finished {
+            return nil
+        } catch let error where done {
             throw error
         } catch {
-            finished = true
+            done = true
             let thrown = connection.failExchange(error)
-            connection.endRead()
-            failure = thrown
+            exchange.end(commandTag: nil, failure: thrown)
             throw thrown
         }
     }
@@ -117,7 +120,7 @@ extension PGConnection {
     /// Runs a `COPY ... TO STDOUT` statement and returns its data chunk by chunk, in any format
     /// (parse text or CSV with ``PGCopyTextDecoder`` or ``PGCopyCSVDecoder``).
     public func copyOut(_ sql: String) async throws -> PGCopyDataSequence {
-        PGCopyDataSequence(stream: try await startCopyOut(sql))
+        PGCopyDataSequence(exchange: try await startCopyOut(sql))
     }
 
     /// Runs a binary `COPY ... TO STDOUT (FORMAT binary)` and returns its rows decoded, with the
@@ -128,11 +131,11 @@ extension PGConnection {
                 name: "column\(index + 1)", tableOID: 0, columnAttributeNumber: 0, dataTypeOID: type.rawValue,
                 dataTypeSize: -1, typeModifier: -1, format: .binary)
         })
-        return PGCopyRowSequence(stream: try await startCopyOut(sql), columns: columns)
+        return PGCopyRowSequence(exchange: try await startCopyOut(sql), columns: columns)
     }
 
     /// Sends the statement and reads up to CopyOutResponse; the returned stream holds the turn.
-    private func startCopyOut(_ sql: String) async throws -> CopyOutStream {
+    private func startCopyOut(_ sql: String) async throws -> ReadExchange<CopyOutMachine> {
         try await send { encoder in try encoder.query(sql) }
         do {
             var machine = CopyOutMachine()
@@ -141,7 +144,7 @@ extension PGConnection {
                 case .read:
                     continue
                 case .started:
-                    return CopyOutStream(connection: self, machine: machine)
+                    return ReadExchange(connection: self, machine: machine)
                 case .data:
                     throw PGError(.protocolViolation, "the server sent COPY data before CopyOutResponse")
                 case .finished(_, let end):

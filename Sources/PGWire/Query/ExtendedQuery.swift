@@ -54,11 +54,11 @@ extension PGConnection {
             }
         }
         do {
-            let stream = try await readPortalStart(
+            let rows = try await readPortalStart(
                 ExtendedQueryMachine(closes: entry.toClose.count, parse: entry.isNew, known: entry.columns))
-            if entry.columns == nil { statementCache.remember(stream.columns, for: key, name: entry.name) }
-            if stream.isFinished { endRead() }
-            return PGRowSequence(stream: stream)
+            if entry.columns == nil { statementCache.remember(rows.columns, for: key, name: entry.name) }
+            if rows.exchange.isFinished { endRead() }
+            return rows
         } catch {
             if entry.isNew || (error as? PGError)?.sqlState == SQLState.featureNotSupported {
                 statementCache.evict(key, name: entry.name)
@@ -127,10 +127,10 @@ extension PGConnection {
                 into: &encoder, statement: statement, parse: parse, bindings: bindings, describe: columns == nil)
         }
         do {
-            let stream = try await readPortalStart(ExtendedQueryMachine(closes: 0, parse: parse != nil, known: columns))
+            let rows = try await readPortalStart(ExtendedQueryMachine(closes: 0, parse: parse != nil, known: columns))
             // A statement without rows is complete already; one with rows keeps the read turn.
-            if stream.isFinished { endRead() }
-            return PGRowSequence(stream: stream)
+            if rows.exchange.isFinished { endRead() }
+            return rows
         } catch {
             let thrown = failExchange(error)
             endRead()
@@ -139,20 +139,21 @@ extension PGConnection {
     }
 
     /// Reads the answer up to its columns, or to its end for a statement without rows; the
-    /// returned stream drives `machine` on through the rows.
-    func readPortalStart(_ machine: ExtendedQueryMachine) async throws -> RowStream {
+    /// returned sequence drives `machine` on through the rows, holding the read turn, unless
+    /// the answer is complete already (the caller then ends the turn).
+    func readPortalStart(_ machine: ExtendedQueryMachine) async throws -> PGRowSequence {
         var machine = machine
         while true {
             switch try machine.receive(try await receive(io)) {
             case .read:
                 continue
             case .columns(let columns):
-                return RowStream(connection: self, columns: columns, machine: machine)
+                return PGRowSequence(exchange: ReadExchange(connection: self, machine: machine), columns: columns)
             case .noRows:
                 continue  // CommandComplete and ReadyForQuery follow; a row would be a violation
             case .finished(let commandTag, let end):
                 try finish(end)
-                return RowStream(completed: self, commandTag: commandTag)
+                return PGRowSequence(exchange: ReadExchange(completed: self, commandTag: commandTag), columns: .empty)
             case .row:
                 throw PGError(.protocolViolation, "the server sent a row for a statement without columns")
             }

@@ -115,7 +115,7 @@ extension PGConnection {
             try encoder.closeStatement(name)
             encoder.sync()
         } read: { _ in
-            _ = try await RowStream.readToEnd(self)
+            _ = try await Self.readToEnd(self)
         }
     }
 
