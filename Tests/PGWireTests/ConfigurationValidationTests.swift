@@ -63,3 +63,35 @@ import Testing
             userTimeoutMilliseconds: 2500))
     }
 }
+
+@Suite struct NotificationBufferBoundTests {
+    static func notification(_ payload: String) -> PGNotification {
+        PGNotification(processID: 1, channel: "c", payload: payload)
+    }
+
+    @Test func aListenerPastItsByteLimitEndsAfterWhatItHolds() async throws {
+        let buffer = NotificationBuffer(limit: 1_000, byteLimit: 100)
+        let payload = String(repeating: "x", count: 39)  // 40 bytes with the channel
+        #expect(buffer.push(Self.notification(payload)))
+        #expect(buffer.push(Self.notification(payload)))
+        #expect(!buffer.push(Self.notification(payload)))  // 120 bytes would pass 100
+        #expect(try await buffer.next()?.payload == payload)
+        #expect(try await buffer.next()?.payload == payload)
+        do {
+            _ = try await buffer.next()
+            Issue.record("the buffer did not end")
+        } catch let error as PGError {
+            #expect(error.code == .notificationBufferFull)
+            #expect(error.message.contains("bytes"))
+        }
+    }
+
+    @Test func consumingFreesBytes() async throws {
+        let buffer = NotificationBuffer(limit: 1_000, byteLimit: 100)
+        let payload = String(repeating: "y", count: 59)  // 60 bytes
+        for _ in 0..<20 {
+            #expect(buffer.push(Self.notification(payload)))
+            #expect(try await buffer.next()?.payload == payload)
+        }
+    }
+}

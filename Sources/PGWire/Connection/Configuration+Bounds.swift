@@ -39,9 +39,18 @@ extension PGConnection.Configuration {
         /// half a second of one core; PostgreSQL's default is 4,096.
         public var maxSCRAMIterations: Int
 
-        public init(maxServerParameters: Int = 256, maxSCRAMIterations: Int = 1_000_000) {
+        /// The most bytes (channel names and payloads) one listener may hold unread; past it,
+        /// the listener ends with ``PGError/Code/notificationBufferFull`` (see
+        /// ``PGNotificationSequence``). Default 8 MiB: a thousand payloads of the server's
+        /// largest size, 8,000 bytes.
+        public var maxNotificationBufferBytes: Int
+
+        public init(
+            maxServerParameters: Int = 256, maxSCRAMIterations: Int = 1_000_000, maxNotificationBufferBytes: Int = 8 << 20
+        ) {
             self.maxServerParameters = maxServerParameters
             self.maxSCRAMIterations = maxSCRAMIterations
+            self.maxNotificationBufferBytes = maxNotificationBufferBytes
         }
     }
 
@@ -85,10 +94,12 @@ extension PGConnection.Configuration {
                 .invalidConfiguration,
                 "messageLimits must satisfy 64 <= maxShortMessageLength <= maxLongMessageLength <= \(Int32.max)")
         }
-        guard limits.maxServerParameters >= 16, limits.maxSCRAMIterations >= 4096 else {
+        guard limits.maxServerParameters >= 16, limits.maxSCRAMIterations >= 4096, limits.maxNotificationBufferBytes >= 8_192
+        else {
             throw PGError(
                 .invalidConfiguration,
-                "limits.maxServerParameters must be at least 16 and limits.maxSCRAMIterations at least 4096 (PostgreSQL's defaults need them)")
+                "limits.maxServerParameters must be at least 16, limits.maxSCRAMIterations at least 4096 and "
+                    + "limits.maxNotificationBufferBytes at least 8192 (what PostgreSQL's defaults need)")
         }
         if channelBinding == .require {
             throw PGError(

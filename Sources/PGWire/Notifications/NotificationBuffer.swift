@@ -1,7 +1,7 @@
 import Synchronization
 
 /// One listener's notifications between the connection that reads them and the task that
-/// consumes them: bounded, first in first out.
+/// consumes them: bounded in count and in bytes, first in first out.
 ///
 /// The connection pushes without waiting (it must never stall its other queries for a slow
 /// consumer). When a push finds the buffer full, the buffer ends: the consumer still gets every
@@ -16,13 +16,21 @@ final class NotificationBuffer: Sendable {
         /// Set once: nil ends the sequence normally, an error ends it with that error.
         var end: PGError??
         var count: Int { items.count - head }
+        /// The bytes of the buffered notifications' channels and payloads.
+        var bytes = 0
     }
 
     let limit: Int
+    let byteLimit: Int
     private let state = Mutex(State())
 
-    init(limit: Int) {
+    init(limit: Int, byteLimit: Int = Int.max) {
         self.limit = limit
+        self.byteLimit = byteLimit
+    }
+
+    private static func size(_ notification: PGNotification) -> Int {
+        notification.channel.utf8.count + notification.payload.utf8.count
     }
 
     /// Adds a notification; returns false if the buffer has ended (now or before).
@@ -35,10 +43,12 @@ final class NotificationBuffer: Sendable {
                 state.waiter = nil
                 return .resume(waiter)
             }
-            if state.count >= limit {
+            let size = Self.size(notification)
+            if state.count >= limit || state.bytes + size > byteLimit {
+                let behind = state.count >= limit ? "\(limit) notifications" : "\(state.bytes) bytes of notifications"
                 state.end = .some(PGError(
                     .notificationBufferFull,
-                    "the listener on \"\(notification.channel)\" fell \(limit) notifications behind and was ended; "
+                    "the listener on \"\(notification.channel)\" fell \(behind) behind and was ended; "
                         + "notifications after the buffered ones were not kept"))
                 return .ended
             }
@@ -47,6 +57,7 @@ final class NotificationBuffer: Sendable {
                 state.head = 0
             }
             state.items.append(notification)
+            state.bytes += size
             return .stored
         }
         switch outcome {
@@ -83,6 +94,7 @@ final class NotificationBuffer: Sendable {
         let immediate = state.withLock { state -> Immediate in
             if state.head < state.items.count {
                 defer { state.head += 1 }
+                state.bytes -= Self.size(state.items[state.head])
                 return .item(state.items[state.head])
             }
             if let end = state.end { return .end(end) }
@@ -100,6 +112,7 @@ final class NotificationBuffer: Sendable {
                 let now = state.withLock { state -> Now in
                     if state.head < state.items.count {
                         defer { state.head += 1 }
+                        state.bytes -= Self.size(state.items[state.head])
                         return .item(state.items[state.head])
                     }
                     if let end = state.end { return .end(end) }

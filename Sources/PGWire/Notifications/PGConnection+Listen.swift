@@ -12,7 +12,8 @@ extension PGConnection {
     ///
     /// See ``PGNotificationSequence`` for how the sequence ends: by you, when the connection
     /// ends (with an error: notifications may have been missed), or when the consumer falls
-    /// `bufferLimit` notifications behind (with ``PGError/Code/notificationBufferFull``).
+    /// `bufferLimit` notifications, or ``Configuration/Limits/maxNotificationBufferBytes`` of
+    /// them, behind (with ``PGError/Code/notificationBufferFull``).
     ///
     /// - Parameters:
     ///   - channel: the channel name, 1 to 63 bytes of UTF-8 (the server's identifier limit;
@@ -34,7 +35,7 @@ extension PGConnection {
                 .invalidArgument, "listen() inside a transaction block: LISTEN would take effect only at COMMIT")
         }
         guard !isClosed else { throw PGError(.closed, "the connection is closed") }
-        let buffer = NotificationBuffer(limit: bufferLimit)
+        let buffer = NotificationBuffer(limit: bufferLimit, byteLimit: configuration.limits.maxNotificationBufferBytes)
         let id = try notificationHub.add(buffer, channel: channel)
         let listener = PGNotificationSequence.Listener(connection: self, channel: channel, id: id, buffer: buffer)
         startNotificationWatcher()
