@@ -233,7 +233,7 @@ struct BackendMessageFramingTests {
         #expect(decoder.copiedByteCount <= 2 * bytes.count)
     }
 
-    @Test func bufferShrinksAfterALargeMessage() throws {
+    @Test func theDecoderKeepsNoLargeBufferAfterALargeMessage() throws {
         var decoder = BackendMessageDecoder()
         decoder.append(contentsOf: W.message("d", [UInt8](repeating: 7, count: 8 << 20)))
         guard case .copyData(let data)? = try decoder.next() else {
@@ -241,7 +241,8 @@ struct BackendMessageFramingTests {
             return
         }
         #expect(data.count == 8 << 20)
-        #expect(decoder.bufferCapacity >= 8 << 20)
+        // The message took the buffer over (LargeMessageHandoverTests); the decoder starts small.
+        #expect(decoder.bufferCapacity <= 2 << 20)
         _ = decoder.writeIntoTail(minimumCapacity: 4_096) { _ in 0 }
         #expect(decoder.bufferCapacity <= 2 << 20)
     }

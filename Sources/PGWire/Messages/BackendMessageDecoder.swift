@@ -144,6 +144,9 @@ public struct BackendMessageDecoder: Sendable {
             return nil
         }
         pendingMessageSize = 0
+        if total > Self.retainedCapacity, type == UInt8(ascii: "D") || type == UInt8(ascii: "d") {
+            return try handOver(type: type, start: start, total: total)
+        }
         let result = storage.withUnsafeBytes { raw in
             Result { () throws(PGError) in
                 try Self.decode(type: type, body: UnsafeRawBufferPointer(rebasing: raw[(start + 5)..<(start + total)]))
@@ -161,6 +164,35 @@ public struct BackendMessageDecoder: Sendable {
         }
         return message
     }
+
+    /// A large DataRow or CopyData becomes its message without a second copy: the buffer that
+    /// assembled it is handed over (its header moved out in place) and the decoder keeps only
+    /// the bytes that follow it. A 500 MB row then needs 500 MB, not a billion bytes.
+    private mutating func handOver(type: UInt8, start: Int, total: Int) throws(PGError) -> BackendMessage {
+        let end = start + total
+        var columns = 0
+        if type == UInt8(ascii: "D") {
+            let validation = storage.withUnsafeBytes { raw in
+                Result { () throws(PGError) in try Self.validateDataRow(UnsafeRawBufferPointer(rebasing: raw[(start + 5)..<end])) }
+            }
+            switch validation {
+            case .success(let count): columns = count
+            case .failure(let error): throw fail(error)
+            }
+        }
+        let following = Array(storage[end..<writeIndex])
+        var body: [UInt8] = []
+        swap(&body, &storage)
+        body.removeSubrange(end...)
+        body.removeSubrange(0..<(start + 5))
+        storage = following
+        readIndex = 0
+        writeIndex = following.count
+        return type == UInt8(ascii: "D") ? .dataRow(DataRow(validatedBytes: body, count: columns)) : .copyData(body)
+    }
+
+    /// The address of the receive buffer, for tests that check a message took it over.
+    var storageAddress: UnsafeRawPointer? { storage.withUnsafeBytes { $0.baseAddress } }
 
     private mutating func fail(_ error: PGError) -> PGError {
         failure = error

@@ -2,6 +2,12 @@ extension BackendMessageDecoder {
     /// Decodes a DataRow body: every length is validated in one pass, then the body is copied
     /// (one allocation for rows of up to ``DataRow/walkLimit`` columns).
     static func decodeDataRow(_ body: UnsafeRawBufferPointer) throws(PGError) -> DataRow {
+        DataRow(validatedBytes: ByteReader.copy(body), count: try validateDataRow(body))
+    }
+
+    /// Checks a DataRow body (column count, every length, nothing trailing); returns the
+    /// column count.
+    static func validateDataRow(_ body: UnsafeRawBufferPointer) throws(PGError) -> Int {
         let type = UInt8(ascii: "D")
         let size = body.count
         guard size >= 2 else { throw violation(type: type, "column count needs 2 bytes, \(size) left") }
@@ -34,6 +40,6 @@ extension BackendMessageDecoder {
         guard offset == size else {
             throw violation(type: type, "\(size - offset) unexpected trailing bytes")
         }
-        return DataRow(validatedBytes: ByteReader.copy(body), count: count)
+        return count
     }
 }
