@@ -41,7 +41,7 @@ extension EventStore {
         let events = schema.table("events")
         let streams = schema.table("streams")
         let migrator = Migrator(schema: schema)
-        return try await leases.withConnection { connection in
+        return try await withConnection { connection in
             let version = try await migrator.currentVersion(connection)
             let barrierRow = try await connection.query("SELECT pg_snapshot_xmin(pg_current_snapshot())").collect()
             let barrier = try barrierRow[0].decode(PGTransactionID.self, at: 0).rawValue
