@@ -29,7 +29,13 @@ extension EventStore {
             """
         let start = version ?? (forward ? 1 : Int64.max)
         return EventPages(pageSize: configuration.pageSize, limit: limit) { [self] last, count in
-            let from = last.map { forward ? $0.version + 1 : $0.version - 1 } ?? start
+            // The next page starts one version beyond the last event; a version at the edge of
+            // int8 has no neighbour and would trap here.
+            var from = start
+            if let last {
+                let what = "the next version to read from stream \(stream) after \(last.version)"
+                from = forward ? try ServerData.sum(last.version, 1, what) : try ServerData.difference(last.version, 1, what)
+            }
             return try await withConnection { connection in
                 try await connection.query(PGQuery(sql, [stream, from, Int64(count)])).collect().map(RecordedEvent.init(row:))
             }
