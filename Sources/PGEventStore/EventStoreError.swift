@@ -22,6 +22,8 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
             case migrationFailed
             case streamDeleted
             case notFound
+            case acquireTimeout
+            case unexpectedResult
         }
 
         private let base: Base
@@ -49,6 +51,16 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         public static let streamDeleted = Code(.streamDeleted)
         /// The requested stream, event or subscription does not exist.
         public static let notFound = Code(.notFound)
+        /// The store could not get a connection from its pool within the pool's acquire timeout
+        /// (every connection stayed busy, or opening one took too long). ``underlying`` keeps
+        /// the pool's `PGError` (code `timeout`), which names the server and how many
+        /// connections were in use. Nothing was sent to the server: the operation can be retried.
+        public static let acquireTimeout = Code(.acquireTimeout)
+        /// The server answered with something the store cannot use: fewer results or rows than
+        /// it sent statements for, or a value outside the range the store's types hold. The
+        /// message names what was wrong. A bug or a schema changed by hand, never the caller's
+        /// input.
+        public static let unexpectedResult = Code(.unexpectedResult)
 
         public var description: String { base.rawValue }
     }

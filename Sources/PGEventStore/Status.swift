@@ -41,10 +41,10 @@ extension EventStore {
         let events = schema.table("events")
         let streams = schema.table("streams")
         let migrator = Migrator(schema: schema)
-        return try await leases.withConnection { connection in
+        return try await withConnection { connection in
             let version = try await migrator.currentVersion(connection)
             let barrierRow = try await connection.query("SELECT pg_snapshot_xmin(pg_current_snapshot())").collect()
-            let barrier = try barrierRow[0].decode(PGTransactionID.self, at: 0).rawValue
+            let barrier = try ServerData.element(0, of: barrierRow, "rows for the read barrier").decode(PGTransactionID.self, at: 0).rawValue
             var status = StoreStatus(
                 schemaVersion: version, head: nil, highestPosition: nil, eventCount: 0, streamCount: 0, barrier: barrier,
                 barrierHolder: nil)
@@ -58,13 +58,16 @@ extension EventStore {
                     PGQuery("SELECT max(position), count(*) FROM \(unescaped: events)"),
                     PGQuery("SELECT count(*) FROM \(unescaped: streams) WHERE version > 0"),
                 ])
-                if let row = heads[0].rows.first {
+                let batch = "results of the status batch (3 statements)"
+                if let row = try ServerData.element(0, of: heads, batch).rows.first {
                     status.head = GlobalPosition(
                         transactionID: try row.decode(PGTransactionID.self, at: 0).rawValue, position: try row.decode(Int64.self, at: 1))
                 }
-                status.highestPosition = try heads[1].rows[0].decode(Int64?.self, at: 0)
-                status.eventCount = try heads[1].rows[0].decode(Int64.self, at: 1)
-                status.streamCount = try heads[2].rows[0].decode(Int64.self, at: 0)
+                let counts = try ServerData.element(0, of: ServerData.element(1, of: heads, batch).rows, "rows of the event counts")
+                status.highestPosition = try counts.decode(Int64?.self, at: 0)
+                status.eventCount = try counts.decode(Int64.self, at: 1)
+                let streamRow = try ServerData.element(0, of: ServerData.element(2, of: heads, batch).rows, "rows of the stream count")
+                status.streamCount = try streamRow.decode(Int64.self, at: 0)
             }
             // The oldest transaction that has an id; our own has none (this connection only reads).
             let holder = try await connection.query("""
@@ -77,7 +80,7 @@ extension EventStore {
                 status.barrierHolder = BarrierHolder(
                     pid: try row.decode(Int32.self, at: 0), since: try row.decode(Date?.self, at: 1),
                     applicationName: try row.decode(String?.self, at: 2), state: try row.decode(String?.self, at: 3),
-                    transactionID: UInt64(try row.decode(Int64.self, at: 4)))
+                    transactionID: try ServerData.unsigned(try row.decode(Int64.self, at: 4), "the barrier holder's transaction id"))
             }
             return status
         }

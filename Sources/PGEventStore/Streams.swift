@@ -23,7 +23,7 @@ extension EventStore {
     /// The stream's head, or nil when it was never written.
     public func streamInfo(_ stream: String) async throws -> StreamInfo? {
         let sql = "SELECT version, deleted_version FROM \(schema.table("streams")) WHERE stream_name = $1 AND version > 0"
-        return try await leases.withConnection { connection in
+        return try await withConnection { connection in
             try await connection.query(PGQuery(sql, [stream])).collect().first.map { row in
                 let version = try row.decode(Int64.self, at: 0)
                 let deletedVersion = try row.decode(Int64.self, at: 1)
@@ -43,29 +43,28 @@ extension EventStore {
     public func deleteStream(_ stream: String, expected: ExpectedVersion = .any) async throws {
         let streams = schema.table("streams")
         let sql = "SELECT version, deleted_version FROM \(streams) WHERE stream_name = $1 AND version > 0 FOR UPDATE"
-        try await leases.withConnection { connection in
-            try await connection.withTransaction { connection in
-                guard let row = try await connection.query(PGQuery(sql, [stream])).collect().first else {
-                    throw EventStoreError(.notFound, "stream \(stream) does not exist", stream: stream, expectedVersion: expected.description)
-                }
-                let version = try row.decode(Int64.self, at: 0)
-                let deleted = try row.decode(Int64.self, at: 1) == version
-                let holds: Bool =
-                    switch expected {
-                    case .any: true
-                    case .noStream: false
-                    case .streamExists: !deleted
-                    case .exact(let wanted): wanted == version
-                    }
-                guard holds else {
-                    throw EventStoreError(
-                        .versionConflict,
-                        "wrong expected version for deleting stream \(stream): expected \(expected), actual \(version)\(deleted ? " (deleted)" : "")",
-                        stream: stream, expectedVersion: expected.description, actualVersion: version)
-                }
-                _ = try await connection.execute(
-                    PGQuery("UPDATE \(streams) SET deleted_version = version WHERE stream_name = $1", [stream]))
+        // One transaction: the head row stays locked (FOR UPDATE) from the check to the update.
+        try await withTransaction { connection in
+            guard let row = try await connection.query(PGQuery(sql, [stream])).collect().first else {
+                throw EventStoreError(.notFound, "stream \(stream) does not exist", stream: stream, expectedVersion: expected.description)
             }
+            let version = try row.decode(Int64.self, at: 0)
+            let deleted = try row.decode(Int64.self, at: 1) == version
+            let holds: Bool =
+                switch expected {
+                case .any: true
+                case .noStream: false
+                case .streamExists: !deleted
+                case .exact(let wanted): wanted == version
+                }
+            guard holds else {
+                throw EventStoreError(
+                    .versionConflict,
+                    "wrong expected version for deleting stream \(stream): expected \(expected), actual \(version)\(deleted ? " (deleted)" : "")",
+                    stream: stream, expectedVersion: expected.description, actualVersion: version)
+            }
+            _ = try await connection.execute(
+                PGQuery("UPDATE \(streams) SET deleted_version = version WHERE stream_name = $1", [stream]))
         }
     }
 }

@@ -28,12 +28,12 @@ private struct Cause: Error {}
     @Test func codesAreDistinctAndNamed() {
         let codes: [EventStoreError.Code] = [
             .versionConflict, .duplicateEvent, .idempotencyViolation, .invalidArgument, .unregisteredEventType,
-            .decoding, .schemaTooNew, .migrationFailed, .streamDeleted, .notFound,
+            .decoding, .schemaTooNew, .migrationFailed, .streamDeleted, .notFound, .acquireTimeout, .unexpectedResult,
         ]
         #expect(Set(codes).count == codes.count)
         #expect(codes.map(\.description) == [
             "versionConflict", "duplicateEvent", "idempotencyViolation", "invalidArgument", "unregisteredEventType",
-            "decoding", "schemaTooNew", "migrationFailed", "streamDeleted", "notFound",
+            "decoding", "schemaTooNew", "migrationFailed", "streamDeleted", "notFound", "acquireTimeout", "unexpectedResult",
         ])
     }
 

@@ -24,7 +24,7 @@ extension EventStore {
     public func append(_ writes: [StreamWrite]) async throws -> AppendResult {
         if writes.count == 1, writes[0].events.count == 1 { return try await appendOne(writes[0]) }
         let plan = try AppendPlan(writes)
-        return try await leases.withConnection { connection in
+        return try await withConnection { connection in
             do {
                 if plan.eventCount >= configuration.copyThreshold {
                     return try await appendByCopy(plan, on: connection)
@@ -49,13 +49,10 @@ extension EventStore {
             write.stream, write.expected.kind, write.expected.exactVersion, write.expected.description, event.id, event.type,
             event.data, metadata, schema.notificationChannel,
         ])
-        return try await leases.withConnection { connection in
+        return try await withConnection { connection in
             do {
                 let rows = try await connection.query(query).collect()
-                guard rows.count == 1 else {
-                    throw EventStoreError(.invalidArgument, "the append wrote \(rows.count) of 1 events")
-                }
-                let row = rows[0]
+                let row = try ServerData.exactly(1, rows, "rows for the appended event")[0]
                 return AppendResult(
                     versions: [write.stream: try row.decode(Int64.self, at: 1)], positions: [try row.decode(Int64.self, at: 0)],
                     transactionID: try row.decode(PGTransactionID.self, at: 2).rawValue)
@@ -88,31 +85,32 @@ extension EventStore {
 
     private func appendByCopy(_ plan: AppendPlan, on connection: PGConnection) async throws -> AppendResult {
         do {
-            let heads = try await connection.batch([
+            let begun = try await connection.batch([
                 PGQuery("BEGIN"),
                 PGQuery(statements.moveHeads, [plan.names, plan.counts, plan.kinds, plan.exactVersions, plan.labels]),
-            ])[1].rows
-            // The new versions, in the order of plan.names.
-            let newVersions = try heads.first?.decode([Int64].self, at: 0) ?? []
-            guard newVersions.count == plan.names.count else {
-                throw EventStoreError(.invalidArgument, "\(newVersions.count) heads moved for \(plan.names.count) streams")
-            }
+            ])
+            let heads = try ServerData.element(1, of: begun, "results of the BEGIN and head-moving batch").rows
+            // The new versions, in the order of plan.names (so streamIndexes below stay in range).
+            let newVersions = try ServerData.exactly(
+                plan.names.count, try heads.first?.decode([Int64].self, at: 0) ?? [], "new stream versions")
             _ = try await connection.copyIn(
                 table: "events", schema: schema.name,
                 columns: ["stream_name", "stream_version", "event_id", "event_type", "data", "metadata"]
             ) { writer in
                 for index in 0..<plan.eventCount {
                     let head = newVersions[Int(plan.streamIndexes[index]) - 1]
+                    let version = try ServerData.difference(
+                        head, plan.distances[index], "the version of an event below the new head of \(plan.eventStreams[index])")
                     try await writer.writeRow(
-                        plan.eventStreams[index], head - plan.distances[index], plan.ids[index], plan.types[index],
-                        plan.data[index], plan.metadata[index])
+                        plan.eventStreams[index], version, plan.ids[index], plan.types[index], plan.data[index],
+                        plan.metadata[index])
                 }
             }
             let results = try await connection.batch([
                 PGQuery(statements.writtenAndNotify, [schema.notificationChannel]),
                 PGQuery("COMMIT"),
             ])
-            return try Self.result(plan, written: results[0].rows)
+            return try Self.result(plan, written: try ServerData.element(0, of: results, "results of the written-events batch").rows)
         } catch {
             if !connection.isClosed, connection.transactionStatus != .idle {
                 _ = try? await connection.simpleQuery("ROLLBACK")
@@ -124,9 +122,7 @@ extension EventStore {
     /// The result from the written rows: (position, stream_version, transaction_id) in the
     /// order the events were given.
     private static func result(_ plan: AppendPlan, written rows: [PGRow]) throws -> AppendResult {
-        guard rows.count == plan.eventCount else {
-            throw EventStoreError(.invalidArgument, "the append wrote \(rows.count) of \(plan.eventCount) events")
-        }
+        _ = try ServerData.exactly(plan.eventCount, rows, "rows for the appended events")
         var positions: [Int64] = []
         positions.reserveCapacity(rows.count)
         var versions: [String: Int64] = [:]

@@ -44,9 +44,12 @@ extension EventStore {
     /// - Throws: ``EventStoreError/Code/idempotencyViolation`` when some are stored and some
     ///   not, or stored with other content or elsewhere.
     private func storedOriginal(_ plan: AppendPlan, on connection: PGConnection) async throws -> AppendResult? {
-        let rows = try await connection.query(
-            PGQuery(statements.storedEvents, [plan.ids, plan.types, plan.data, plan.metadata])
-        ).collect()
+        // One row per id of the plan, in its order: the loop below indexes the plan by row.
+        let rows = try ServerData.exactly(
+            plan.eventCount,
+            try await connection.query(
+                PGQuery(statements.storedEvents, [plan.ids, plan.types, plan.data, plan.metadata])
+            ).collect(), "rows for the append's stored events")
         var positions: [Int64] = []
         var versions: [String: Int64] = [:]
         var transaction: PGTransactionID?
@@ -67,7 +70,9 @@ extension EventStore {
             }
             guard stream == plan.eventStreams[index] else { throw violation("in stream \(stream)") }
             guard same else { throw violation("with another type, data or metadata") }
-            if let previous = versions[stream], version != previous + 1 {
+            if let previous = versions[stream],
+                version != (try ServerData.sum(previous, 1, "the version after \(previous) of stream \(stream)"))
+            {
                 throw violation("at version \(version) of \(stream), not right after the append's previous event")
             }
             if transaction == nil { transaction = writtenBy }
@@ -84,11 +89,13 @@ extension EventStore {
         // The first event of each stream must sit where the expectation put it.
         for (index, name) in plan.names.enumerated() {
             guard let last = versions[name] else { continue }
-            let first = last - plan.counts[index] + 1
-            if case .exact(let expected) = plan.expectations[index], first != expected + 1 {
+            // The version before the first event (compared with the expectation without adding
+            // to it: the caller's expected version may be Int64.max).
+            let before = try ServerData.difference(last, plan.counts[index], "the version of stream \(name) before the append")
+            if case .exact(let expected) = plan.expectations[index], before != expected {
                 throw EventStoreError(
                     .idempotencyViolation,
-                    "the events of stream \(name) are stored from version \(first), not after the expected \(expected)",
+                    "the events of stream \(name) are stored after version \(before), not after the expected \(expected)",
                     stream: name)
             }
         }

@@ -28,6 +28,10 @@ public struct EventPages: AsyncSequence, Sendable {
                 let wanted = sequence.limit.map { Swift.min(sequence.pageSize, $0 - delivered) } ?? sequence.pageSize
                 guard !exhausted, wanted > 0 else { return nil }
                 page = try await sequence.fetch(last, wanted)
+                // More than asked for would run past `limit`: the query's LIMIT did not hold.
+                guard page.count <= wanted else {
+                    throw EventStoreError(.unexpectedResult, "asked for a page of \(wanted) events, the server sent \(page.count)")
+                }
                 index = 0
                 // A short page is the last one.
                 if page.count < wanted { exhausted = true }

@@ -28,9 +28,15 @@ extension EventStore {
             ORDER BY stream_version \(forward ? "ASC" : "DESC") LIMIT $3
             """
         let start = version ?? (forward ? 1 : Int64.max)
-        return EventPages(pageSize: configuration.pageSize, limit: limit) { [leases] last, count in
-            let from = last.map { forward ? $0.version + 1 : $0.version - 1 } ?? start
-            return try await leases.withConnection { connection in
+        return EventPages(pageSize: configuration.pageSize, limit: limit) { [self] last, count in
+            // The next page starts one version beyond the last event; a version at the edge of
+            // int8 has no neighbour and would trap here.
+            var from = start
+            if let last {
+                let what = "the next version to read from stream \(stream) after \(last.version)"
+                from = forward ? try ServerData.sum(last.version, 1, what) : try ServerData.difference(last.version, 1, what)
+            }
+            return try await withConnection { connection in
                 try await connection.query(PGQuery(sql, [stream, from, Int64(count)])).collect().map(RecordedEvent.init(row:))
             }
         }
@@ -59,12 +65,12 @@ extension EventStore {
               AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())\(filters)
             ORDER BY transaction_id, position LIMIT $3
             """
-        return EventPages(pageSize: configuration.pageSize, limit: limit) { [leases] last, count in
+        return EventPages(pageSize: configuration.pageSize, limit: limit) { [self] last, count in
             let after = last?.globalPosition ?? position
             var values: [any PGEncodable] = [PGTransactionID(rawValue: after.transactionID), after.position, Int64(count)]
             if !categories.isEmpty { values.append(categories) }
             if !types.isEmpty { values.append(types) }
-            return try await leases.withConnection { connection in
+            return try await withConnection { connection in
                 try await connection.query(PGQuery(sql, values)).collect().map(RecordedEvent.init(row:))
             }
         }
