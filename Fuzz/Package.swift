@@ -26,6 +26,7 @@ let fuzzers = [
     "FuzzConnectionURI",
     "FuzzCopyBinary",
     "FuzzCopyText",
+    "FuzzPGPass",
 ]
 
 let package = Package(
