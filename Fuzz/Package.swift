@@ -42,6 +42,10 @@ let package = Package(
         ),
     ] + fuzzers.map { name in
         .executableTarget(name: name, dependencies: ["FuzzSupport"])
-    },
+    } + [
+        // pgevents' JSONScanner.swift, compiled here through a symlink in the target's folder
+        // (pgevents is an executable target, which no other target can import).
+        .executableTarget(name: "FuzzJSONScanner", dependencies: ["FuzzSupport"]),
+    ],
     swiftLanguageModes: [.v6]
 )

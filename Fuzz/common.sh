@@ -6,7 +6,7 @@ FUZZERS=(
     FuzzBackendStream FuzzBackendBody FuzzErrorNotice FuzzRowDescription FuzzDataRow
     FuzzParameterStatus FuzzBackendKeyData FuzzNotification FuzzAuthentication FuzzCopyResponse
     FuzzNegotiateProtocolVersion FuzzSCRAMServerFirst FuzzSCRAMServerFinal FuzzBase64 FuzzValues
-    FuzzConnectionString FuzzConnectionURI FuzzCopyBinary FuzzCopyText FuzzPGPass
+    FuzzConnectionString FuzzConnectionURI FuzzCopyBinary FuzzCopyText FuzzPGPass FuzzJSONScanner
 )
 
 # The dictionary of each fuzzer.
@@ -18,6 +18,7 @@ fuzz_dictionary() {
         FuzzConnection*) echo "$FUZZ_DIR/Dictionaries/connection.dict" ;;
         FuzzCopyBinary | FuzzCopyText) echo "$FUZZ_DIR/Dictionaries/copy.dict" ;;
         FuzzPGPass) echo "$FUZZ_DIR/Dictionaries/pgpass.dict" ;;
+        FuzzJSONScanner | FuzzIDsOnlyMetadata) echo "$FUZZ_DIR/Dictionaries/json.dict" ;;
         *) echo "$FUZZ_DIR/Dictionaries/backend.dict" ;;
     esac
 }
