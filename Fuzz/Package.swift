@@ -46,6 +46,11 @@ let package = Package(
         // pgevents' JSONScanner.swift, compiled here through a symlink in the target's folder
         // (pgevents is an executable target, which no other target can import).
         .executableTarget(name: "FuzzJSONScanner", dependencies: ["FuzzSupport"]),
+        // EventMetadata(json:) and its ids-only scanner.
+        .executableTarget(
+            name: "FuzzIDsOnlyMetadata",
+            dependencies: ["FuzzSupport", .product(name: "PGEventStore", package: "PGEventStore")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

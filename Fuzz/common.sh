@@ -7,6 +7,7 @@ FUZZERS=(
     FuzzParameterStatus FuzzBackendKeyData FuzzNotification FuzzAuthentication FuzzCopyResponse
     FuzzNegotiateProtocolVersion FuzzSCRAMServerFirst FuzzSCRAMServerFinal FuzzBase64 FuzzValues
     FuzzConnectionString FuzzConnectionURI FuzzCopyBinary FuzzCopyText FuzzPGPass FuzzJSONScanner
+    FuzzIDsOnlyMetadata
 )
 
 # The dictionary of each fuzzer.
