@@ -26,6 +26,7 @@ let fuzzers = [
     "FuzzConnectionURI",
     "FuzzCopyBinary",
     "FuzzCopyText",
+    "FuzzPGPass",
 ]
 
 let package = Package(
@@ -41,6 +42,15 @@ let package = Package(
         ),
     ] + fuzzers.map { name in
         .executableTarget(name: name, dependencies: ["FuzzSupport"])
-    },
+    } + [
+        // pgevents' JSONScanner.swift, compiled here through a symlink in the target's folder
+        // (pgevents is an executable target, which no other target can import).
+        .executableTarget(name: "FuzzJSONScanner", dependencies: ["FuzzSupport"]),
+        // EventMetadata(json:) and its ids-only scanner.
+        .executableTarget(
+            name: "FuzzIDsOnlyMetadata",
+            dependencies: ["FuzzSupport", .product(name: "PGEventStore", package: "PGEventStore")]
+        ),
+    ],
     swiftLanguageModes: [.v6]
 )

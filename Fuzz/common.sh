@@ -6,7 +6,8 @@ FUZZERS=(
     FuzzBackendStream FuzzBackendBody FuzzErrorNotice FuzzRowDescription FuzzDataRow
     FuzzParameterStatus FuzzBackendKeyData FuzzNotification FuzzAuthentication FuzzCopyResponse
     FuzzNegotiateProtocolVersion FuzzSCRAMServerFirst FuzzSCRAMServerFinal FuzzBase64 FuzzValues
-    FuzzConnectionString FuzzConnectionURI FuzzCopyBinary FuzzCopyText
+    FuzzConnectionString FuzzConnectionURI FuzzCopyBinary FuzzCopyText FuzzPGPass FuzzJSONScanner
+    FuzzIDsOnlyMetadata
 )
 
 # The dictionary of each fuzzer.
@@ -17,6 +18,8 @@ fuzz_dictionary() {
         FuzzValues) echo "$FUZZ_DIR/Dictionaries/values.dict" ;;
         FuzzConnection*) echo "$FUZZ_DIR/Dictionaries/connection.dict" ;;
         FuzzCopyBinary | FuzzCopyText) echo "$FUZZ_DIR/Dictionaries/copy.dict" ;;
+        FuzzPGPass) echo "$FUZZ_DIR/Dictionaries/pgpass.dict" ;;
+        FuzzJSONScanner | FuzzIDsOnlyMetadata) echo "$FUZZ_DIR/Dictionaries/json.dict" ;;
         *) echo "$FUZZ_DIR/Dictionaries/backend.dict" ;;
     esac
 }

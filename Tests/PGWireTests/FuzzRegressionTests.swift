@@ -60,6 +60,7 @@ struct FuzzRegressionTests {
             try Replay.connectionString(
                 first & 1 == 1 ? "postgresql://user:\(Replay.marker)@" + text : "postgresql://" + text)
         },
+        "FuzzPGPass": Replay.pgpass,
     ]
 
     static func files(in folder: String) throws -> [String] {
@@ -335,6 +336,63 @@ private enum Replay {
             try require(PGAuthFuzzing.base64Encode(decoded) == input, "base64 accepted a non-canonical text")
         }
         try require(PGAuthFuzzing.base64Decode(PGAuthFuzzing.base64Encode(input)) == input, "base64 does not round-trip")
+    }
+
+    // MARK: Password file
+
+    /// Every entry, written back escaped (as `Fuzz/Sources/FuzzSupport/PGPassFuzzing.swift`
+    /// writes it), parses to itself, alone and as a whole file; a lookup with an entry's own
+    /// values gives the password of the first entry that matches them.
+    static func pgpass(_ input: [UInt8]) throws {
+        let file = PGPassFile(contents: String(decoding: input, as: UTF8.self))
+        for entry in file.entries {
+            let line = pgpassLine(entry)
+            let again = PGPassFile(contents: line).entries
+            try require(again == [entry], "\(entry) written as \(line.debugDescription) parses as \(again)")
+        }
+        try require(
+            PGPassFile(contents: file.entries.map(pgpassLine).joined(separator: "\n")).entries == file.entries,
+            "the entries written back parse differently")
+        func value(_ field: PGPassFile.Entry.Field) -> String {
+            if case .value(let literal) = field { return literal }
+            return "any"
+        }
+        for entry in file.entries {
+            let (host, database, user) = (value(entry.host), value(entry.database), value(entry.user))
+            let port = Int(value(entry.port)) ?? 5432
+            let expected = file.entries.first {
+                $0.host.matches(host.isEmpty ? "localhost" : host) && $0.port.matches(String(port))
+                    && $0.database.matches(database) && $0.user.matches(user)
+            }.flatMap { $0.password.isEmpty ? nil : $0.password }
+            let found = file.password(host: host, port: port, database: database, user: user, defaultSocketDirectory: "/no-socket")
+            try require(found == expected, "lookup \(host):\(port):\(database):\(user) gave \(found ?? "nil")")
+        }
+    }
+
+    /// `\` and `:` escaped, a literal `*` as `\*`, a host beginning with `#` escaped, and a
+    /// password ending in CR closed by a colon (the parser drops one CR at the end of a line).
+    static func pgpassLine(_ entry: PGPassFile.Entry) -> String {
+        func escaped(_ text: String) -> String {
+            var result = ""
+            for scalar in text.unicodeScalars {
+                if scalar == "\\" || scalar == ":" { result.unicodeScalars.append("\\") }
+                result.unicodeScalars.append(scalar)
+            }
+            return result
+        }
+        func field(_ field: PGPassFile.Entry.Field) -> String {
+            switch field {
+            case .any: return "*"
+            case .value("*"): return "\\*"
+            case .value(let value): return escaped(value)
+            }
+        }
+        var host = field(entry.host)
+        if host.utf8.first == UInt8(ascii: "#") { host = "\\" + host }
+        var line = [host, field(entry.port), field(entry.database), field(entry.user), escaped(entry.password)]
+            .joined(separator: ":")
+        if entry.password.unicodeScalars.last == "\r" { line += ":" }
+        return line
     }
 
     // MARK: Connection strings

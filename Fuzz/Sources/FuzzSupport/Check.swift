@@ -1,12 +1,12 @@
 /// Fuzzer verdicts: a broken invariant traps, so that libFuzzer records the input as a crash.
 /// (A thrown error from a decoder is a normal outcome, never a finding.)
 @inline(never)
-func fail(_ message: @autoclosure () -> String, file: StaticString = #fileID, line: UInt = #line) -> Never {
+public func fail(_ message: @autoclosure () -> String, file: StaticString = #fileID, line: UInt = #line) -> Never {
     fatalError("fuzz invariant broken: \(message())", file: file, line: line)
 }
 
 @inline(__always)
-func check(_ condition: Bool, _ message: @autoclosure () -> String, file: StaticString = #fileID, line: UInt = #line) {
+public func check(_ condition: Bool, _ message: @autoclosure () -> String, file: StaticString = #fileID, line: UInt = #line) {
     if !condition { fail(message(), file: file, line: line) }
 }
 

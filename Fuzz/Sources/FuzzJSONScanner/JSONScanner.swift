@@ -1,0 +1,1 @@
+../../../Sources/pgevents/JSON/JSONScanner.swift
