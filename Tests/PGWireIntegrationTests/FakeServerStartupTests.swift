@@ -81,6 +81,9 @@ struct FakeServerStartupTests {
         FrameCase("ReadyForQuery before any authentication", BackendBytes.readyForQuery("I"), .protocolViolation),
         FrameCase("an unknown message type 'j' during startup", BackendBytes.authenticationOk + BackendBytes.raw("j", [1, 2]), .protocolViolation),
         FrameCase("an undefined authentication request code 99", BackendBytes.raw("R", BackendBytes.int32(99)), .protocolViolation),
+        FrameCase("SASL offering only SCRAM-SHA-256-PLUS", BackendBytes.sasl(["SCRAM-SHA-256-PLUS"]), .unsupportedAuthentication),
+        FrameCase("SASLFinal without a SASLContinue", BackendBytes.sasl() + BackendBytes.saslFinal(Array("v=AAAA".utf8)), .protocolViolation),
+        FrameCase("SASLContinue before any SASL request", BackendBytes.saslContinue(Array("r=abc,s=AAAA,i=4096".utf8)), .protocolViolation),
         FrameCase("GSSAPI requested", BackendBytes.raw("R", BackendBytes.int32(7)), .unsupportedAuthentication),
     ]
 
