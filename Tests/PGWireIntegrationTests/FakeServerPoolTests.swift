@@ -1,0 +1,66 @@
+import PGWire
+import Testing
+
+/// PGPool against a ``ScriptedServer`` whose first connection misbehaves and whose later
+/// connections are healthy: the pool reports the typed error once, drops the broken
+/// connection, and serves the following queries from fresh ones.
+@Suite("Fake server: pool")
+struct FakeServerPoolTests {
+    static func pool(_ server: ScriptedServer) -> PGPool {
+        let connection = PGConnection.Configuration.fake(server)
+        return PGPool(configuration: .init(
+            connection: connection, maximumConnections: 2, acquireTimeout: .seconds(5), healthCheckAfterIdle: nil))
+    }
+
+    /// Connection 0 runs `broken`; every later one handshakes and answers queries with 5.
+    static func script(_ broken: [ScriptStep]) -> ScriptedServer.Script {
+        { index in index == 0 ? broken : ScriptStep.handshake + [.serveQueries(value: 5)] }
+    }
+
+    static let brokenConnections: [BrokenConnection] = [
+        BrokenConnection(
+            "an unknown message answering the first query",
+            ScriptStep.handshake + [.readUntil("S"), .send(BackendBytes.raw("j", [1])), .silent], .protocolViolation),
+        BrokenConnection(
+            "FATAL 57P01 and close answering the first query",
+            ScriptStep.handshake + [.readUntil("S"), .send(BackendBytes.errorResponse(severity: "FATAL", code: "57P01", message: "terminating")), .close],
+            .serverClosedConnection),
+        BrokenConnection(
+            "a message length of -1 during startup",
+            [.readStartup, .send(BackendBytes.raw("R", [], length: -1)), .silent], .protocolViolation),
+        BrokenConnection(
+            "a close in the middle of a query result",
+            ScriptStep.handshake + [.readUntil("S"), .send(Array(BackendBytes.parseComplete.prefix(3))), .close], .serverClosedConnection),
+    ]
+
+    @Test("A pool surfaces a broken connection's error once, then serves from healthy ones", arguments: brokenConnections)
+    func brokenFirstConnection(_ broken: BrokenConnection) async throws {
+        try await withScriptedServer(Self.script(broken.steps)) { server in
+            let pool = Self.pool(server)
+            await expectPGError(broken.expected, stopping: server) { try await pool.query("SELECT 5", []).rows.count }
+            for _ in 0..<5 {
+                let result = await expectSuccess(stopping: server) { try await pool.query("SELECT 5", []) }
+                let value = try result?.rows.first?.decode(Int32.self, at: 0)
+                #expect(value == 5)
+            }
+            let simple = await expectSuccess(stopping: server) { try await pool.simpleQuery("SELECT 5") }
+            #expect(simple?.first?.rows.first?.text(at: 0) == "5")
+            #expect(server.connections.count >= 2)
+            await pool.close()
+            #expect(server.problems.isEmpty, "\(server.problems)")
+        }
+    }
+}
+
+/// A misbehaving first connection for ``FakeServerPoolTests``.
+struct BrokenConnection: Sendable, CustomTestStringConvertible {
+    var name: String
+    var steps: [ScriptStep]
+    var expected: PGError.Code
+    init(_ name: String, _ steps: [ScriptStep], _ expected: PGError.Code) {
+        self.name = name
+        self.steps = steps
+        self.expected = expected
+    }
+    var testDescription: String { "\(name) → \(expected)" }
+}
