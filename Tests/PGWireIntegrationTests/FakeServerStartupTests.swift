@@ -41,7 +41,7 @@ struct FakeServerStartupTests {
     func silentAfterAccept() async throws {
         try await withScriptedServer({ _ in [.silent] }) { server in
             let configuration = PGConnection.Configuration.fake(server, connectTimeout: .seconds(1))
-            await expectPGError(.timeout, within: .seconds(3), stopping: server) {
+            await expectPGError(.timeout, within: .seconds(15), stopping: server) {
                 try await PGConnection.connect(configuration)
             }
         }
@@ -51,7 +51,7 @@ struct FakeServerStartupTests {
     func silentAfterStartup() async throws {
         try await withScriptedServer({ _ in [.readStartup, .silent] }) { server in
             let configuration = PGConnection.Configuration.fake(server, connectTimeout: .seconds(1))
-            await expectPGError(.timeout, within: .seconds(3), stopping: server) {
+            await expectPGError(.timeout, within: .seconds(15), stopping: server) {
                 try await PGConnection.connect(configuration)
             }
         }
@@ -62,7 +62,7 @@ struct FakeServerStartupTests {
         let script: [ScriptStep] = [.readStartup, .send(BackendBytes.sasl()), .readMessage(type: "p"), .silent]
         try await withScriptedServer({ _ in script }) { server in
             let configuration = PGConnection.Configuration.fake(server, password: "secret", connectTimeout: .seconds(1))
-            await expectPGError(.timeout, within: .seconds(3), stopping: server) {
+            await expectPGError(.timeout, within: .seconds(15), stopping: server) {
                 try await PGConnection.connect(configuration)
             }
         }
@@ -90,7 +90,9 @@ struct FakeServerStartupTests {
     @Test("(d, f, r) A broken frame during startup gives a typed error", arguments: startupBreaks)
     func brokenStartupFrame(_ frame: FrameCase) async throws {
         try await withScriptedServer({ _ in [.readStartup, .send(frame.bytes), .pause(.seconds(2)), .close] }) { server in
-            let configuration = PGConnection.Configuration.fake(server, password: "secret")
+            // connect_timeout bounds the whole startup: longer than the pause, so that the
+            // close (or the frame), not the timeout, is what ends these attempts.
+            let configuration = PGConnection.Configuration.fake(server, password: "secret", connectTimeout: .seconds(10))
             await expectPGError(frame.expected, stopping: server) { try await PGConnection.connect(configuration) }
         }
     }
@@ -132,7 +134,7 @@ struct FakeServerStartupTests {
         ]
         try await withScriptedServer({ _ in script }) { server in
             let configuration = PGConnection.Configuration.fake(server, password: "secret")
-            await expectPGError(.authentication, within: .seconds(5), stopping: server) {
+            await expectPGError(.authentication, within: .seconds(15), stopping: server) {
                 try await PGConnection.connect(configuration)
             }
         }

@@ -94,6 +94,12 @@ struct ExtendedQueryMachine {
         case (.failed(let fields), .readyForQuery(let status)):
             state = .finished
             return .finished(commandTag: nil, ExchangeEnd(status: status, error: fields))
+        case (.rows, .copyInResponse), (.rows, .copyOutResponse), (.rows, .copyBothResponse):
+            // Pipelined requests may follow this one on the wire, and in copy mode the server
+            // would read them as copy data: the session cannot be brought back in step.
+            throw PGError(
+                .protocolViolation,
+                "the statement started COPY through the extended protocol; run COPY with copyIn(sql:format:_:) or copyOut(_:)")
         default:
             throw protocolViolation(message, "in the answer to a query")
         }

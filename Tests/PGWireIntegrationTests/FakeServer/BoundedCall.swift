@@ -41,7 +41,7 @@ func bounded<Value: Sendable>(
         }
         var first: Result<Value, any Error>?
         while first == nil, let next = await group.next() { first = next }
-        if case .failure(let error) = first, error is Hung { server?.stop() }
+        if case .failure(let error) = first, error is Hung { await server?.stopOffThePool() }
         group.cancelAll()
         return first ?? .failure(Hung(limit: limit))
     }
@@ -52,7 +52,7 @@ func bounded<Value: Sendable>(
 /// returns the error for further checks.
 @discardableResult
 func expectPGError<Value: Sendable>(
-    _ code: PGError.Code, within: Duration = .seconds(10), stopping server: ScriptedServer? = nil,
+    _ code: PGError.Code, within: Duration = .seconds(15), stopping server: ScriptedServer? = nil,
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: @escaping @Sendable () async throws -> Value
 ) async -> PGError? {
@@ -73,7 +73,7 @@ func expectPGError<Value: Sendable>(
 
 /// Asserts that `body` succeeds within the bound; returns its value.
 func expectSuccess<Value: Sendable>(
-    within: Duration = .seconds(10), stopping server: ScriptedServer? = nil,
+    within: Duration = .seconds(15), stopping server: ScriptedServer? = nil,
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: @escaping @Sendable () async throws -> Value
 ) async -> Value? {
@@ -90,7 +90,7 @@ func expectSuccess<Value: Sendable>(
 
 extension PGConnection.Configuration {
     /// The configuration for a ``ScriptedServer``: user `fake`, no TLS, a short connect timeout.
-    static func fake(_ server: ScriptedServer, password: String? = nil, connectTimeout: Duration = .seconds(2)) -> Self {
+    static func fake(_ server: ScriptedServer, password: String? = nil, connectTimeout: Duration = .seconds(10)) -> Self {
         PGConnection.Configuration(
             host: "127.0.0.1", port: server.port, user: "fake", password: password, connectTimeout: connectTimeout)
     }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import PGTestServer
 import Synchronization
 
 /// A hostile or fake PostgreSQL server on 127.0.0.1, playing a script per accepted connection.
@@ -151,6 +152,20 @@ func withScriptedServer<T>(
     body: (ScriptedServer) async throws -> T
 ) async throws -> T {
     let server = try ScriptedServer(lifetime: lifetime, script: script)
-    defer { server.stop() }
-    return try await body(server)
+    do {
+        let result = try await body(server)
+        await server.stopOffThePool()
+        return result
+    } catch {
+        await server.stopOffThePool()
+        throw error
+    }
+}
+
+extension ScriptedServer {
+    /// ``stop()`` joins threads that may sit in a scripted pause: never on one of the two
+    /// cooperative threads, which every other test shares.
+    func stopOffThePool() async {
+        _ = try? await onOwnThread { [self] in self.stop() }
+    }
 }

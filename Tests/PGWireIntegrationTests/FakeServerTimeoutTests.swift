@@ -31,7 +31,7 @@ struct FakeServerTimeoutTests {
 
     /// The one CancelRequest the server must have received, for the handshake's pid and key.
     static func expectCancelRequest(_ server: ScriptedServer, sourceLocation: SourceLocation = #_sourceLocation) async {
-        let arrived = await server.wait(within: .seconds(3)) { !server.cancelRequests.isEmpty }
+        let arrived = await server.wait(within: .seconds(15)) { !server.cancelRequests.isEmpty }
         #expect(arrived, "no CancelRequest arrived", sourceLocation: sourceLocation)
         #expect(
             server.cancelRequests == [
@@ -44,7 +44,7 @@ struct FakeServerTimeoutTests {
     func silentSimpleQuery() async throws {
         try await withScriptedServer(Self.script(ScriptStep.handshake + [.readMessage(type: "Q"), .silent])) { server in
             guard let connection = await Self.connect(server) else { return }
-            await expectPGError(.timeout, within: .seconds(4), stopping: server) { try await connection.simpleQuery("SELECT pg_sleep(100)") }
+            await expectPGError(.timeout, within: .seconds(15), stopping: server) { try await connection.simpleQuery("SELECT pg_sleep(100)") }
             await Self.expectCancelRequest(server)
             #expect(connection.isClosed)
             await connection.close()
@@ -55,7 +55,7 @@ struct FakeServerTimeoutTests {
     func silentExtendedQuery() async throws {
         try await withScriptedServer(Self.script(ScriptStep.handshake + [.readUntil("S"), .silent])) { server in
             guard let connection = await Self.connect(server) else { return }
-            await expectPGError(.timeout, within: .seconds(4), stopping: server) { try await connection.query("SELECT pg_sleep(100)", []).collect().count }
+            await expectPGError(.timeout, within: .seconds(15), stopping: server) { try await connection.query("SELECT pg_sleep(100)", []).collect().count }
             await Self.expectCancelRequest(server)
             #expect(connection.isClosed)
             await connection.close()
@@ -67,7 +67,7 @@ struct FakeServerTimeoutTests {
         let steps = ScriptStep.handshake + [.readMessage(type: "Q"), .send(BackendBytes.rowDescription([("v", 25, 0)])), .silent]
         try await withScriptedServer(Self.script(steps)) { server in
             guard let connection = await Self.connect(server) else { return }
-            await expectPGError(.timeout, within: .seconds(4), stopping: server) { try await connection.simpleQuery("SELECT slow()") }
+            await expectPGError(.timeout, within: .seconds(15), stopping: server) { try await connection.simpleQuery("SELECT slow()") }
             await Self.expectCancelRequest(server)
             #expect(connection.isClosed)
             await connection.close()
@@ -79,7 +79,7 @@ struct FakeServerTimeoutTests {
         let steps = ScriptStep.handshake + [.readMessage(type: "Q"), .send(BackendBytes.copyInResponse(binary: false, columnCount: 1)), .silent]
         try await withScriptedServer(Self.script(steps)) { server in
             guard let connection = await Self.connect(server) else { return }
-            await expectPGError(.timeout, within: .seconds(4), stopping: server) {
+            await expectPGError(.timeout, within: .seconds(15), stopping: server) {
                 try await connection.copyIn(sql: "COPY t FROM STDIN", format: .text) { writer in
                     for row in 0..<10 { try await writer.write("\(row)\n") }
                 }
@@ -101,7 +101,7 @@ struct FakeServerTimeoutTests {
         ]
         try await withScriptedServer(Self.script(steps)) { server in
             guard let connection = await Self.connect(server) else { return }
-            await expectPGError(.timeout, within: .seconds(4), stopping: server) { try await connection.simpleQuery("SELECT pg_sleep(100)") }
+            await expectPGError(.timeout, within: .seconds(15), stopping: server) { try await connection.simpleQuery("SELECT pg_sleep(100)") }
             await Self.expectCancelRequest(server)
             #expect(!connection.isClosed)
             let results = await expectSuccess(stopping: server) { try await connection.simpleQuery("SELECT 5") }
