@@ -27,6 +27,7 @@ let fuzzers = [
     "FuzzCopyBinary",
     "FuzzCopyText",
     "FuzzPGPass",
+    "FuzzFlowMachines",
 ]
 
 let package = Package(

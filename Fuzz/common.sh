@@ -7,7 +7,7 @@ FUZZERS=(
     FuzzParameterStatus FuzzBackendKeyData FuzzNotification FuzzAuthentication FuzzCopyResponse
     FuzzNegotiateProtocolVersion FuzzSCRAMServerFirst FuzzSCRAMServerFinal FuzzBase64 FuzzValues
     FuzzConnectionString FuzzConnectionURI FuzzCopyBinary FuzzCopyText FuzzPGPass FuzzJSONScanner
-    FuzzIDsOnlyMetadata
+    FuzzIDsOnlyMetadata FuzzFlowMachines
 )
 
 # The dictionary of each fuzzer.
