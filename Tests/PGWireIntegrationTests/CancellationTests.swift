@@ -100,3 +100,63 @@ extension Integration {
         }
     }
 }
+
+extension Integration {
+    /// A task cancelled while it waits behind another exchange on the same connection stops
+    /// waiting at once; the connection stays in step.
+    @Suite struct CancelledWaitTests {
+        @Test func aPipelinedQueryWaitingForItsTurnIsCancelledAtOnce() async throws {
+            let connection = try await Integration.connect()
+            defer { Task { await connection.close() } }
+            let slow = Task { try await connection.query("SELECT pg_sleep(30), 1").collect().count }
+            try await Task.sleep(for: .milliseconds(200))
+            let waiting = Task { try await connection.query("SELECT 42").collect()[0].decode(Int32.self, at: 0) }
+            try await Task.sleep(for: .milliseconds(100))
+            let started = ContinuousClock.now
+            waiting.cancel()
+            let outcome = await waiting.result
+            #expect(ContinuousClock.now - started < .seconds(10))  // the slow query takes 30 s
+            guard case .failure(let error) = outcome else {
+                Issue.record("the waiting query was not cancelled")
+                return
+            }
+            #expect((error as? PGError)?.code == .cancelled)
+            try await connection.cancel()
+            let slowOutcome = await slow.result
+            #expect((slowOutcome.failure as? PGError)?.sqlState == SQLState.queryCanceled)
+            // The cancelled query's answer was read and dropped: the next answers are in step.
+            #expect(try await connection.query("SELECT 7").collect()[0].decode(Int32.self, at: 0) == 7)
+            #expect(try await connection.simpleQuery("SELECT 8")[0].rows[0].text(at: 0) == "8")
+        }
+
+        @Test func anExclusiveExchangeWaitingBehindAQueryIsCancelledAtOnce() async throws {
+            let connection = try await Integration.connect()
+            defer { Task { await connection.close() } }
+            let slow = Task { try await connection.query("SELECT pg_sleep(30), 1").collect().count }
+            try await Task.sleep(for: .milliseconds(200))
+            let waiting = Task { try await connection.simpleQuery("SELECT 42") }
+            try await Task.sleep(for: .milliseconds(100))
+            let started = ContinuousClock.now
+            waiting.cancel()
+            let outcome = await waiting.result
+            #expect(ContinuousClock.now - started < .seconds(10))  // the slow query takes 30 s
+            guard case .failure(let error) = outcome else {
+                Issue.record("the waiting simple query was not cancelled")
+                return
+            }
+            #expect((error as? PGError)?.code == .cancelled)
+            try await connection.cancel()
+            let slowOutcome = await slow.result
+            #expect((slowOutcome.failure as? PGError)?.sqlState == SQLState.queryCanceled)
+            #expect(try await connection.simpleQuery("SELECT 9")[0].rows[0].text(at: 0) == "9")
+        }
+    }
+}
+
+extension Result {
+    /// The error of a failure, nil for a success.
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}

@@ -76,6 +76,24 @@ extension Integration {
             #expect(error?.sqlState == "28P01")
         }
 
+        @Test func cancellingTheTaskEndsAWaitForTheConnectionAtOnce() async throws {
+            // Nothing listens on port 1: the listener retries with backoff, the waiter waits.
+            let configuration = PGConnection.Configuration(host: "127.0.0.1", port: 1, user: "x", connectTimeout: .seconds(2))
+            let listener = PGListener(configuration: configuration, backoff: Self.quickBackoff)
+            defer { Task { await listener.close() } }
+            let waiting = Task { try await listener.listen("x", timeout: .seconds(60)) }
+            try await Task.sleep(for: .milliseconds(200))
+            let started = ContinuousClock.now
+            waiting.cancel()
+            let result = await waiting.result
+            #expect(ContinuousClock.now - started < .seconds(10))  // not the 60 s timeout
+            guard case .failure(let error) = result else {
+                Issue.record("listen succeeded against a closed port")
+                return
+            }
+            #expect((error as? PGError)?.code == .cancelled)
+        }
+
         @Test func closeEndsSequencesAndRefusesNewListeners() async throws {
             let listener = PGListener(configuration: try Integration.configuration())
             let sequence = try await listener.listen("closing")

@@ -49,6 +49,26 @@ import Testing
         let maximum = Mutex(0)
     }
 
+    @Test func aCancelledWaiterLeavesTheLineAndIsNeverHandedTheLock() async throws {
+        let lock = ExchangeLock()
+        await lock.lock()
+        let cancelled = Task { try await lock.lockUnlessCancelled() }
+        let next = Task { await lock.lock() }
+        try await Task.sleep(for: .milliseconds(50))
+        cancelled.cancel()
+        let outcome = await cancelled.result
+        guard case .failure(let error) = outcome else {
+            Issue.record("the cancelled waiter took the lock")
+            return
+        }
+        #expect((error as? PGError)?.code == .cancelled)
+        lock.unlock()
+        await next.value  // handed to the waiter behind the cancelled one, not lost
+        #expect(!lock.tryLock())
+        lock.unlock()
+        #expect(lock.tryLock())
+    }
+
     @Test func waitersAreServedInOrderAndExclusively() async {
         let lock = ExchangeLock()
         let recorder = Recorder()

@@ -224,13 +224,19 @@ public final class PGConnection: @unchecked Sendable {
     /// caller holds the read turn and must end it with ``endRead()``.
     func send(cancellable: Bool = true, _ encode: (inout FrontendMessageEncoder) throws -> Void) async throws {
         let budget = queryBudget()
-        await sendLock.lock()
+        try await lockForSending(cancellable: cancellable)
         let ticket: UInt64
         do {
             defer { sendLock.unlock() }
             ticket = try await write(deadline: budget.deadline, encode)
         }
-        await readQueue.waitForTurn(ticket)
+        // A cancelled task stops waiting at once; its answer is read and dropped by the next
+        // reader.
+        if cancellable {
+            try await readQueue.waitForTurn(ticket, requestSent: true)
+        } else {
+            await readQueue.waitForTurn(ticket)
+        }
         io.cancellable = cancellable
         io.budget = budget
         try await settleOrEndRead()
@@ -253,7 +259,7 @@ public final class PGConnection: @unchecked Sendable {
         cancellable: Bool = true, budget: WaitBudget? = nil, _ body: (ConnectionIO) async throws -> T
     ) async throws -> T {
         let budget = budget ?? (cancellable ? queryBudget() : .unbounded)
-        await sendLock.lock()
+        try await lockForSending(cancellable: cancellable)
         defer { sendLock.unlock() }
         try await takeReadTurnWhileSending(cancellable: cancellable, budget: budget)
         defer { endRead() }
@@ -271,10 +277,23 @@ public final class PGConnection: @unchecked Sendable {
             throw PGError(.closed, "the connection is closed")
         }
         let ticket = readQueue.take()
-        await readQueue.waitForTurn(ticket)
+        if cancellable {
+            try await readQueue.waitForTurn(ticket, requestSent: false)
+        } else {
+            await readQueue.waitForTurn(ticket)
+        }
         io.cancellable = cancellable
         io.budget = budget
         try await settleOrEndRead()
+    }
+
+    /// Takes the send lock; a cancellable exchange stops waiting for it when its task is cancelled.
+    func lockForSending(cancellable: Bool) async throws {
+        if cancellable {
+            try await sendLock.lockUnlessCancelled()
+        } else {
+            await sendLock.lock()
+        }
     }
 
     /// Writes one request while holding the send lock; returns its read ticket.

@@ -10,11 +10,15 @@ final class ReadQueue: Sendable {
     private struct State {
         var nextTicket: UInt64 = 0
         var turn: UInt64 = 0
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        /// Waiting readers by ticket; resumed with true for their turn, false when skipped.
+        var waiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
         /// Tasks waiting until nothing is in flight (the notification watcher).
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
         /// Answers of dropped sequences still on the socket, for the next reader to read first.
         var owedDrains = 0
+        /// Tickets whose tasks were cancelled while waiting: passed over when their turn comes,
+        /// owing a drain when a request was sent under them (`true`).
+        var skipped: [UInt64: Bool] = [:]
     }
 
     private let state = Mutex(State())
@@ -30,28 +34,66 @@ final class ReadQueue: Sendable {
     /// Returns when `ticket` may read.
     func waitForTurn(_ ticket: UInt64) async {
         if state.withLock({ $0.turn == ticket }) { return }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        _ = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let now = state.withLock { state -> Bool in
                 if state.turn == ticket { return true }
                 state.waiters[ticket] = continuation
                 return false
             }
-            if now { continuation.resume() }
+            if now { continuation.resume(returning: true) }
+        }
+    }
+
+    /// Returns when `ticket` may read, or throws ``PGError/Code/cancelled`` as soon as the task
+    /// is cancelled. A cancelled ticket is passed over when its turn comes; `requestSent` says
+    /// whether a request went out under it, whose answer the next reader then reads and
+    /// discards (``PGConnection/settleAbandoned()``).
+    func waitForTurn(_ ticket: UInt64, requestSent: Bool) async throws {
+        if state.withLock({ $0.turn == ticket }) { return }
+        let gotTurn = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let now = state.withLock { state -> Bool? in
+                    if state.turn == ticket { return true }
+                    if Task.isCancelled {
+                        state.skipped[ticket] = requestSent
+                        return false
+                    }
+                    state.waiters[ticket] = continuation
+                    return nil
+                }
+                if let now { continuation.resume(returning: now) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+                // Gone already when the turn came first: then the turn is ours.
+                guard let waiter = state.waiters.removeValue(forKey: ticket) else { return nil }
+                state.skipped[ticket] = requestSent
+                return waiter
+            }
+            waiter?.resume(returning: false)
+        }
+        if !gotTurn {
+            throw PGError(.cancelled, "the task was cancelled while waiting for its turn on the connection")
         }
     }
 
     /// Ends the current reader's turn and wakes the next one if it is waiting (and, when that
     /// leaves nothing in flight, the tasks waiting for idleness).
     func advance(owingDrain: Bool = false) {
-        let (next, idle) = state.withLock { state -> (CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, Never>]) in
+        let (next, idle) = state.withLock { state -> (CheckedContinuation<Bool, Never>?, [CheckedContinuation<Void, Never>]) in
             if owingDrain { state.owedDrains += 1 }
             state.turn += 1
+            // Cancelled waiters' tickets are passed over; their answers are owed drains.
+            while let sent = state.skipped.removeValue(forKey: state.turn) {
+                if sent { state.owedDrains += 1 }
+                state.turn += 1
+            }
             let next = state.waiters.removeValue(forKey: state.turn)
             guard !state.idleWaiters.isEmpty, state.turn == state.nextTicket else { return (next, []) }
             defer { state.idleWaiters.removeAll() }
             return (next, state.idleWaiters)
         }
-        next?.resume()
+        next?.resume(returning: true)
         for waiter in idle { waiter.resume() }
     }
 

@@ -108,7 +108,6 @@ public final class PGListener: Sendable {
 
     /// The live connection, waiting for the supervisor (started here on first use) up to `deadline`.
     private func connection(before deadline: ContinuousClock.Instant) async throws -> PGConnection {
-        enum Now { case ready(PGConnection), wait(UInt64), failed(PGError) }
         let id = state.withLock { state -> UInt64 in
             state.nextWaiter += 1
             return state.nextWaiter
@@ -118,6 +117,16 @@ public final class PGListener: Sendable {
             self.timeOut(id)
         }
         defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await waitForConnection(id)
+        } onCancel: {
+            self.endWait(id, PGError(.cancelled, "waiting for the listener connection was cancelled"))
+        }
+    }
+
+    private func waitForConnection(_ id: UInt64) async throws -> PGConnection {
+        enum Now { case ready(PGConnection), wait(UInt64), failed(PGError) }
+        if Task.isCancelled { throw PGError(.cancelled, "waiting for the listener connection was cancelled") }
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PGConnection, any Error>) in
             let now = state.withLock { state -> Now in
                 switch state.phase {
@@ -126,6 +135,8 @@ public final class PGListener: Sendable {
                 case .connected(let connection) where !connection.isClosed:
                     return .ready(connection)
                 case .connected, .waiting:
+                    // Checked under the lock: a cancellation after this finds the waiter.
+                    if Task.isCancelled { return .failed(PGError(.cancelled, "waiting for the listener connection was cancelled")) }
                     state.waiters[id] = continuation
                     if state.supervisor == nil { state.supervisor = Task { await self.supervise() } }
                     return .wait(id)
@@ -137,6 +148,12 @@ public final class PGListener: Sendable {
             case .wait: break
             }
         }
+    }
+
+    /// Ends one waiter's wait with `error`, if it still waits.
+    private func endWait(_ id: UInt64, _ error: PGError) {
+        let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+        waiter?.resume(throwing: error)
     }
 
     private func timeOut(_ id: UInt64) {

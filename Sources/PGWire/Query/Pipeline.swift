@@ -63,7 +63,7 @@ extension PGConnection {
         if queries.isEmpty { return PipelineOutcome() }
         // Hold the send lock until everything is written, and read while writing so neither
         // side's buffers can fill up and stall the other.
-        await sendLock.lock()
+        try await lockForSending(cancellable: true)
         var sendLocked = true
         defer { if sendLocked { sendLock.unlock() } }
         try await takeReadTurnWhileSending(cancellable: true, budget: queryBudget())
