@@ -52,6 +52,37 @@ struct FakeServerPoolTests {
     }
 }
 
+extension FakeServerPoolTests {
+    /// A borrower leaves a transaction open; the server then answers nothing, not even the
+    /// pool's ROLLBACK. The release is bounded by the acquire timeout: the connection is
+    /// closed and the caller gets its result back, instead of waiting for the server forever.
+    @Test("A ROLLBACK on release that the server never answers closes the connection within the bound")
+    func silentRollbackOnRelease() async throws {
+        let script: ScriptedServer.Script = { index in
+            guard index == 0 else { return ScriptStep.handshake + [.serveQueries(value: 5)] }
+            return ScriptStep.handshake + [
+                .readUntil("Q"), .send(BackendBytes.commandComplete("BEGIN") + BackendBytes.readyForQuery("T")),
+                .readUntil("Q"), .silent,
+            ]
+        }
+        try await withScriptedServer(script) { server in
+            let pool = PGPool(configuration: .init(
+                connection: .fake(server), maximumConnections: 1, acquireTimeout: .seconds(1), healthCheckAfterIdle: nil))
+            let started = ContinuousClock.now
+            let tag = await expectSuccess(stopping: server) {
+                try await pool.withConnection { try await $0.simpleQuery("BEGIN").first?.commandTag }
+            }
+            #expect(tag == "BEGIN")
+            #expect(ContinuousClock.now - started < .seconds(15))  // bounded by the 1 s acquire timeout
+            // The only slot is free again: a new connection answers.
+            let value = await expectSuccess(stopping: server) { try await pool.simpleQuery("SELECT 5").first?.rows.first?.text(at: 0) }
+            #expect(value == "5")
+            #expect(server.connections.count == 2)
+            await pool.close()
+        }
+    }
+}
+
 /// A misbehaving first connection for ``FakeServerPoolTests``.
 struct BrokenConnection: Sendable, CustomTestStringConvertible {
     var name: String

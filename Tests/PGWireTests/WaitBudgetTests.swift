@@ -81,3 +81,17 @@ import Testing
         #expect(budget.interpret(other) == other)
     }
 }
+
+@Suite struct WaitBudgetCloseAfterTests {
+    @Test func aBoundWithoutCancelClosesWhenItPassesAndSendsNoCancelRequest() {
+        let start = ContinuousClock.now
+        var budget = WaitBudget(purpose: .closeAfter(.seconds(3)), grace: .seconds(5), now: start)
+        #expect(budget.deadline == start.advanced(by: .seconds(3)))
+        guard case .fail(let error) = budget.deadlinePassed(now: start.advanced(by: .seconds(3))) else {
+            Issue.record("a closeAfter bound must fail, never send a CancelRequest")
+            return
+        }
+        #expect(error.code == .timeout)
+        #expect(error.message.contains("closed"))
+    }
+}

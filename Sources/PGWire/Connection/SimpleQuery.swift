@@ -40,10 +40,13 @@ extension PGConnection {
         try await simpleQuery(sql, cancellable: true)
     }
 
-    func simpleQuery(_ sql: String, cancellable: Bool) async throws -> [SimpleQueryResult] {
+    /// `closeAfter` bounds a statement that must not be cancelled: past it the connection is
+    /// closed instead (see ``WaitBudget/Purpose/closeAfter(_:)``).
+    func simpleQuery(_ sql: String, cancellable: Bool, closeAfter limit: Duration? = nil) async throws -> [SimpleQueryResult] {
+        let budget = limit.map { WaitBudget(purpose: .closeAfter($0), grace: configuration.cancelGrace, now: .now) }
         // Exclusive, not pipelined: a script may contain COPY FROM STDIN, and anything sent
         // behind it would arrive while the server expects copy data.
-        try await exclusive(cancellable: cancellable) { io in
+        return try await exclusive(cancellable: cancellable, budget: budget) { io in
             io.encoder.reset()
             try io.encoder.query(sql)
             try await io.flush()

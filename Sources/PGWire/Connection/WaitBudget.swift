@@ -18,6 +18,10 @@ struct WaitBudget: Sendable, Equatable {
         case startup(Duration, server: String)
         /// A query timeout, counted from the start of the exchange.
         case query(Duration)
+        /// A bound on a statement that must not be cancelled (a pool's ROLLBACK on release):
+        /// when it passes the connection is closed, with no CancelRequest that could outlive
+        /// it and hit the next statement.
+        case closeAfter(Duration)
     }
 
     /// Why the exchange is being wound down, once it is.
@@ -52,7 +56,7 @@ struct WaitBudget: Sendable, Equatable {
         self.grace = grace
         switch purpose {
         case .unbounded: deadline = nil
-        case .startup(let limit, _), .query(let limit): deadline = now.advanced(by: limit)
+        case .startup(let limit, _), .query(let limit), .closeAfter(let limit): deadline = now.advanced(by: limit)
         }
     }
 
@@ -66,6 +70,8 @@ struct WaitBudget: Sendable, Equatable {
         case (.startup(let limit, let server), _):
             return .fail(PGError(
                 .timeout, "the server at \(server) did not complete startup (authentication and the first ReadyForQuery) within \(limit)"))
+        case (.closeAfter(let limit), _):
+            return .fail(PGError(.timeout, "the server did not answer within \(limit); the connection was closed"))
         case (.query, nil):
             interruption = .timedOut
             deadline = now.advanced(by: grace)

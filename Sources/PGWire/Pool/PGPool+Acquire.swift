@@ -168,8 +168,9 @@ extension PGPool {
             "rolling back a transaction left open on a returned connection",
             metadata: ["status": "\(connection.transactionStatus)", "pid": "\(connection.processID ?? 0)"])
         do {
-            // Not cancellable: should the task be cancelled now, the reset must still finish.
-            _ = try await connection.simpleQuery("ROLLBACK", cancellable: false)
+            // Not cancellable: should the task be cancelled now, the reset must still finish;
+            // bounded: a server that stopped answering loses the connection, not the caller.
+            _ = try await connection.simpleQuery("ROLLBACK", cancellable: false, closeAfter: configuration.acquireTimeout)
             return connection.transactionStatus == .idle
         } catch {
             logger.debug("rollback of a returned connection failed", metadata: ["error": "\(error)"])
