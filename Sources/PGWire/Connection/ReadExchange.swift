@@ -78,6 +78,34 @@ final class ReadExchange<Machine: Sendable>: Sendable {
         }
     }
 
+    /// For an iterator's first call: the machine to read with, or nil when the exchange is
+    /// already over (its failure, if any, is thrown).
+    func start() throws -> Machine? {
+        switch try claim() {
+        case .read(let machine): return machine
+        case .ended(let failure):
+            if let failure { throw failure }
+            return nil
+        }
+    }
+
+    /// The iterator reached ReadyForQuery: records the status and tag, gives back the turn,
+    /// and throws the server's error if the exchange reported one.
+    func finish(commandTag: String?, _ outcome: ExchangeEnd) throws {
+        connection.ready(outcome.status)
+        let failure = outcome.error.map { connection.serverError($0) }
+        end(commandTag: commandTag, failure: failure)
+        if let failure { throw failure }
+    }
+
+    /// The iterator failed on the way: decides what the failure means for the connection,
+    /// gives back the turn, and returns the error to throw.
+    func fail(_ error: any Error) -> any Error {
+        let thrown = connection.failExchange(error)
+        end(commandTag: nil, failure: thrown)
+        return thrown
+    }
+
     /// The iterator read the answer to its end (or it failed): record it and give back the
     /// read turn, exactly once.
     func end(commandTag: String?, failure: (any Error)?) {

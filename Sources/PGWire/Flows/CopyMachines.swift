@@ -1,7 +1,7 @@
 /// The answer to a `COPY ... FROM STDIN` sent as a simple Query: CopyInResponse, then silence
 /// while the client sends data (the server speaks only to report an error), then after
 /// CopyDone or CopyFail the command's end and ReadyForQuery.
-struct CopyInMachine {
+struct CopyInMachine: FlowMachine {
     enum Action: Equatable {
         case read
         /// The server is ready for data.
@@ -41,19 +41,10 @@ struct CopyInMachine {
         if case .copying = state { state = .ending(commandTag: nil) }
     }
 
-    mutating func receive(_ message: BackendMessage) throws -> Action {
-        do {
-            return try step(message)
-        } catch {
-            state = .finished
-            throw error
-        }
-    }
+    mutating func end() { state = .finished }
 
-    private mutating func step(_ message: BackendMessage) throws -> Action {
+    mutating func step(_ message: BackendMessage) throws -> Action {
         switch (state, message) {
-        case (.finished, _):
-            throw protocolViolation(message, "after COPY FROM STDIN ended")
         case (.starting, .copyInResponse(let response)):
             state = .copying
             return .startCopy(response)
@@ -83,7 +74,7 @@ struct CopyInMachine {
 
 /// The answer to a `COPY ... TO STDOUT` sent as a simple Query: CopyOutResponse, CopyData
 /// chunks, CopyDone, CommandComplete, ReadyForQuery; an ErrorResponse may end it anywhere.
-struct CopyOutMachine {
+struct CopyOutMachine: FlowMachine {
     enum Action: Equatable {
         case read
         /// The copy began.
@@ -108,19 +99,10 @@ struct CopyOutMachine {
         return false
     }
 
-    mutating func receive(_ message: BackendMessage) throws -> Action {
-        do {
-            return try step(message)
-        } catch {
-            state = .finished
-            throw error
-        }
-    }
+    mutating func end() { state = .finished }
 
-    private mutating func step(_ message: BackendMessage) throws -> Action {
+    mutating func step(_ message: BackendMessage) throws -> Action {
         switch (state, message) {
-        case (.finished, _):
-            throw protocolViolation(message, "after COPY TO STDOUT ended")
         case (.starting, .copyOutResponse):
             state = .copying
             return .started

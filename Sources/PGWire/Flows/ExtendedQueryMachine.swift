@@ -3,7 +3,7 @@
 ///
 /// The rows of a statement whose columns the caller already knows (a cached or prepared
 /// statement, not described) follow BindComplete directly.
-struct ExtendedQueryMachine {
+struct ExtendedQueryMachine: FlowMachine {
     enum Action {
         case read
         /// The header is complete: these are the result's columns; rows may follow.
@@ -46,19 +46,10 @@ struct ExtendedQueryMachine {
         return false
     }
 
-    mutating func receive(_ message: BackendMessage) throws -> Action {
-        do {
-            return try step(message)
-        } catch {
-            state = .finished
-            throw error
-        }
-    }
+    mutating func end() { state = .finished }
 
-    private mutating func step(_ message: BackendMessage) throws -> Action {
+    mutating func step(_ message: BackendMessage) throws -> Action {
         switch (state, message) {
-        case (.finished, _):
-            throw protocolViolation(message, "after the statement's ReadyForQuery")
         case (.header(let closes, let parse), .closeComplete) where closes > 0:
             state = .header(closes: closes - 1, parse: parse)
         case (.header(0, true), .parseComplete):

@@ -4,7 +4,7 @@
 ///
 /// Checks that the answers match the statements sent: never more results than statements,
 /// never a ReadyForQuery that leaves a statement unanswered.
-struct PipelineMachine {
+struct PipelineMachine: FlowMachine {
     enum Action {
         case read
         /// Every statement is answered.
@@ -37,21 +37,13 @@ struct PipelineMachine {
         isFinished = known.isEmpty
     }
 
-    mutating func receive(_ message: BackendMessage) throws -> Action {
-        do {
-            return try step(message)
-        } catch {
-            isFinished = true
-            throw error
-        }
-    }
+    mutating func end() { isFinished = true }
 
     private var count: Int { known.count }
     /// True once an error ended a single-Sync batch: only ReadyForQuery may follow.
     private var batchFailed: Bool { !syncEach && !outcome.failures.isEmpty }
 
-    private mutating func step(_ message: BackendMessage) throws -> Action {
-        guard !isFinished else { throw protocolViolation(message, "after the pipeline ended") }
+    mutating func step(_ message: BackendMessage) throws -> Action {
         if case .readyForQuery(let status) = message { return try ready(status) }
         guard !batchFailed else { throw protocolViolation(message, "after an error in a batch") }
         guard outcome.results.count < count, !(syncEach && currentAnswered) else {

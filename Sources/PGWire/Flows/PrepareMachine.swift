@@ -1,6 +1,6 @@
 /// The answer to Parse + Describe(statement) + Sync: ParseComplete, ParameterDescription,
 /// RowDescription or NoData, ReadyForQuery.
-struct PrepareMachine {
+struct PrepareMachine: FlowMachine {
     enum Action: Equatable {
         case read
         case finished(parameterTypes: [PGDataType], columns: [ColumnDescription], ExchangeEnd)
@@ -22,19 +22,10 @@ struct PrepareMachine {
         return false
     }
 
-    mutating func receive(_ message: BackendMessage) throws -> Action {
-        do {
-            return try step(message)
-        } catch {
-            state = .finished
-            throw error
-        }
-    }
+    mutating func end() { state = .finished }
 
-    private mutating func step(_ message: BackendMessage) throws -> Action {
+    mutating func step(_ message: BackendMessage) throws -> Action {
         switch (state, message) {
-        case (.finished, _):
-            throw protocolViolation(message, "after the prepared statement's ReadyForQuery")
         case (.parsing, .parseComplete):
             state = .describingParameters
         case (.describingParameters, .parameterDescription(let oids)):
@@ -64,7 +55,7 @@ struct PrepareMachine {
 /// Reads an exchange whose results nobody wants up to its ReadyForQuery (the rest of a
 /// dropped row sequence, a Close's answer): everything is allowed but what can only come
 /// outside an exchange.
-struct DrainMachine {
+struct DrainMachine: FlowMachine {
     enum Action: Equatable {
         case read
         case finished(commandTag: String?, ExchangeEnd)
@@ -74,8 +65,9 @@ struct DrainMachine {
     private var error: [ServerField: String]?
     private(set) var isFinished = false
 
-    mutating func receive(_ message: BackendMessage) throws -> Action {
-        guard !isFinished else { throw protocolViolation(message, "after ReadyForQuery") }
+    mutating func end() { isFinished = true }
+
+    mutating func step(_ message: BackendMessage) throws -> Action {
         switch message {
         case .commandComplete(let tag):
             commandTag = tag
@@ -85,7 +77,6 @@ struct DrainMachine {
             isFinished = true
             return .finished(commandTag: commandTag, ExchangeEnd(status: status, error: error))
         case .authentication, .backendKeyData, .negotiateProtocolVersion:
-            isFinished = true
             throw protocolViolation(message, "inside a query's answer")
         default:
             break

@@ -1,7 +1,7 @@
 /// One simple-protocol Query: results of every statement in the string, in text format, up to
 /// ReadyForQuery. A COPY FROM STDIN inside the string is refused with CopyFail; COPY TO STDOUT
 /// data is skipped.
-struct SimpleQueryMachine {
+struct SimpleQueryMachine: FlowMachine {
     enum Action: Equatable {
         case read
         /// The server wants COPY data: send CopyFail.
@@ -34,20 +34,11 @@ struct SimpleQueryMachine {
         return false
     }
 
-    mutating func receive(_ message: BackendMessage) throws -> Action {
-        do {
-            return try step(message)
-        } catch {
-            state = .finished
-            throw error
-        }
-    }
+    mutating func end() { state = .finished }
 
-    private mutating func step(_ message: BackendMessage) throws -> Action {
+    mutating func step(_ message: BackendMessage) throws -> Action {
         defer { answered = true }
         switch (state, message) {
-        case (.finished, _):
-            throw protocolViolation(message, "after the simple query ended")
         case (.betweenResults, .rowDescription(let columns)):
             state = .rows(columns: columns)
             rows = []

@@ -1,7 +1,7 @@
 /// The startup phase after the StartupMessage: authentication, then BackendKeyData and
 /// ParameterStatus, up to the first ReadyForQuery. ParameterStatus and notices are taken by the
 /// driver before messages reach here.
-struct StartupMachine {
+struct StartupMachine: FlowMachine {
     enum Action: Equatable {
         /// Send this authentication response.
         case respond(AuthenticationFlow.Response)
@@ -23,17 +23,9 @@ struct StartupMachine {
     /// How the server had us authenticate.
     var method: AuthenticationMethod { authentication.method }
 
-    mutating func receive(_ message: BackendMessage) throws -> Action {
-        guard !isFinished else { throw protocolViolation(message, "after startup ended") }
-        do {
-            return try step(message)
-        } catch {
-            isFinished = true
-            throw error
-        }
-    }
+    mutating func end() { isFinished = true }
 
-    private mutating func step(_ message: BackendMessage) throws -> Action {
+    mutating func step(_ message: BackendMessage) throws -> Action {
         switch message {
         case .authentication(let request):
             guard !authentication.isAuthenticated else {

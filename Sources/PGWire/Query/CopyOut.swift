@@ -76,12 +76,9 @@ struct CopyChunkReader {
     mutating func next() async throws -> [UInt8]? {
         if done { return nil }
         if machine == nil {
-            switch try exchange.claim() {
-            case .read(let claimed):
-                machine = claimed
-            case .ended(let failure):
+            machine = try exchange.start()
+            if machine == nil {
                 done = true
-                if let failure { throw failure }
                 return nil
             }
         }
@@ -96,11 +93,8 @@ struct CopyChunkReader {
                 case .data(let bytes):
                     return bytes
                 case .finished(let tag, let end):
-                    connection.ready(end.status)
-                    let failure = end.error.map { connection.serverError($0) }
                     done = true
-                    exchange.end(commandTag: tag, failure: failure)
-                    if let failure { throw failure }
+                    try exchange.finish(commandTag: tag, end)
                     return nil
                 }
             }
@@ -109,9 +103,7 @@ struct CopyChunkReader {
             throw error
         } catch {
             done = true
-            let thrown = connection.failExchange(error)
-            exchange.end(commandTag: nil, failure: thrown)
-            throw thrown
+            throw exchange.fail(error)
         }
     }
 }

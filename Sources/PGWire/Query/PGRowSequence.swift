@@ -39,12 +39,9 @@ public struct PGRowSequence: AsyncSequence, Sendable {
         public mutating func next() async throws -> PGRow? {
             if done { return nil }
             if machine == nil {
-                switch try exchange.claim() {
-                case .read(let claimed):
-                    machine = claimed
-                case .ended(let failure):
+                machine = try exchange.start()
+                if machine == nil {
                     done = true
-                    if let failure { throw failure }
                     return nil
                 }
             }
@@ -65,11 +62,8 @@ public struct PGRowSequence: AsyncSequence, Sendable {
                         return row
                     case .finished(let tag, let end):
                         // ReadyForQuery: the turn ends here, exactly once; a server error is thrown now.
-                        connection.ready(end.status)
-                        let failure = end.error.map { connection.serverError($0) }
                         done = true
-                        exchange.end(commandTag: tag, failure: failure)
-                        if let failure { throw failure }
+                        try exchange.finish(commandTag: tag, end)
                         return nil
                     case .columns, .noRows:
                         throw PGError(.protocolViolation, "the server repeated a query's header")
@@ -80,9 +74,7 @@ public struct PGRowSequence: AsyncSequence, Sendable {
                 throw error
             } catch {
                 done = true
-                let thrown = connection.failExchange(error)
-                exchange.end(commandTag: nil, failure: thrown)
-                throw thrown
+                throw exchange.fail(error)
             }
         }
 

@@ -1,3 +1,31 @@
+/// A protocol flow as a pure state machine: it takes the backend messages of one exchange (the
+/// driver has already handled ParameterStatus, notices, notifications and FATAL errors) and
+/// answers each with an action for the driver. It holds no socket and reads no clock, so tests
+/// and fuzzers drive it with scripted messages.
+protocol FlowMachine {
+    associatedtype Action
+    /// True once the exchange ended: at its ReadyForQuery, or when a message broke it.
+    var isFinished: Bool { get }
+    /// Decides what one message means; called through ``receive(_:)`` only.
+    mutating func step(_ message: BackendMessage) throws -> Action
+    /// Moves to the finished state.
+    mutating func end()
+}
+
+extension FlowMachine {
+    /// Handles the next message. A finished machine refuses every message, and an error
+    /// finishes it: after a protocol violation nothing the server sends is trusted.
+    mutating func receive(_ message: BackendMessage) throws -> Action {
+        guard !isFinished else { throw protocolViolation(message, "after the exchange ended") }
+        do {
+            return try step(message)
+        } catch {
+            end()
+            throw error
+        }
+    }
+}
+
 /// The error for a backend message that the protocol does not allow at this point of an
 /// exchange. It closes the connection: the client can no longer tell where it is.
 func protocolViolation(_ message: BackendMessage, _ context: String) -> PGError {
