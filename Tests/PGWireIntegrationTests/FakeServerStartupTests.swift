@@ -156,7 +156,7 @@ struct FakeServerStartupTests {
 
     // MARK: Password exposure (p)
 
-    @Test("(p) Today: a cleartext password request is answered with the password in clear")
+    @Test("(p) Without require_auth, a cleartext request is answered in clear, as libpq does")
     func cleartextPasswordIsSent() async throws {
         let script: [ScriptStep] = [
             .readStartup, .send(BackendBytes.cleartextPassword), .readMessage(type: "p"),

@@ -334,3 +334,36 @@ extension ExtendedQueryMachine.Action {
         #expect(end.error?[.sqlState] == "42P01")
     }
 }
+
+@Suite struct ListeningMachineTests {
+    @Test func theLastListenerLeavingAsksForUnlistenOnlyOnceTheServerListens() {
+        var machine = ListeningMachine()
+        machine.listenerAdded("orders")
+        machine.listenerAdded("orders")
+        #expect(machine.pendingCommand(for: "orders") == true)
+        machine.confirm("orders", listening: true)
+        #expect(machine.pendingCommand(for: "orders") == nil)
+        machine.listenerRemoved("orders")
+        #expect(machine.pendingCommand(for: "orders") == nil)  // one listener is left
+        machine.listenerRemoved("orders")
+        #expect(machine.pendingCommand(for: "orders") == false)
+        machine.confirm("orders", listening: false)
+        #expect(machine.pendingCommand(for: "orders") == nil)
+    }
+
+    @Test func aListenerArrivingBeforeTheUnlistenIsConfirmedGetsItsListen() {
+        var machine = ListeningMachine()
+        machine.listenerAdded("c")
+        machine.confirm("c", listening: true)
+        machine.listenerRemoved("c")
+        #expect(machine.pendingCommand(for: "c") == false)
+        machine.listenerAdded("c")  // arrives while UNLISTEN is on its way
+        machine.confirm("c", listening: false)
+        #expect(machine.pendingCommand(for: "c") == true)
+    }
+
+    @Test func anythingButAsynchronousMessagesWhileIdleIsAViolation() {
+        #expect(ListeningMachine.idle(.readyForQuery(.idle)).code == .protocolViolation)
+        #expect(ListeningMachine.idle(Script.row([1])).message.contains("DataRow"))
+    }
+}

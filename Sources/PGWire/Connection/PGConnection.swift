@@ -239,7 +239,7 @@ public final class PGConnection: @unchecked Sendable {
         }
         io.cancellable = cancellable
         io.budget = budget
-        try await settleOrEndRead()
+        if readQueue.hasOwedDrain { try await settleOrEndRead() }
     }
 
     /// Reads what dropped sequences left (see ``settleAbandoned()``); on failure gives the
@@ -284,11 +284,12 @@ public final class PGConnection: @unchecked Sendable {
         }
         io.cancellable = cancellable
         io.budget = budget
-        try await settleOrEndRead()
+        if readQueue.hasOwedDrain { try await settleOrEndRead() }
     }
 
     /// Takes the send lock; a cancellable exchange stops waiting for it when its task is cancelled.
     func lockForSending(cancellable: Bool) async throws {
+        if sendLock.tryLock() { return }
         if cancellable {
             try await sendLock.lockUnlessCancelled()
         } else {

@@ -20,17 +20,22 @@ final class ReadExchange<Machine: Sendable>: Sendable {
 
     let connection: PGConnection
     private let state: Mutex<State>
+    /// True when the exchange was over before anyone iterated (a statement without rows):
+    /// its creator gives the turn back. Immutable, so reading it takes no lock.
+    let wasCompleteAtCreation: Bool
 
     /// An exchange whose answer is still to be read; the caller holds the read turn.
     init(connection: PGConnection, machine: Machine) {
         self.connection = connection
         self.state = Mutex(.unclaimed(machine))
+        self.wasCompleteAtCreation = false
     }
 
     /// An exchange that is already over (a statement without rows): no turn is held.
     init(completed connection: PGConnection, commandTag: String?) {
         self.connection = connection
         self.state = Mutex(.ended(commandTag: commandTag, failure: nil))
+        self.wasCompleteAtCreation = true
     }
 
     deinit {
@@ -39,14 +44,6 @@ final class ReadExchange<Machine: Sendable>: Sendable {
             return true
         }
         if holdsTurn { connection.abandonRead() }
-    }
-
-    /// True when the exchange is over and holds no turn.
-    var isFinished: Bool {
-        state.withLock { state in
-            if case .ended = state { return true }
-            return false
-        }
     }
 
     /// The command tag, once the answer was read to its end.

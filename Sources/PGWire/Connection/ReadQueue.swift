@@ -22,6 +22,8 @@ final class ReadQueue: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Mirrors `owedDrains > 0`, so that every exchange's check costs one atomic load.
+    private let owesDrain = Atomic(false)
 
     /// The next ticket, in write order. Call while holding the send lock, after writing.
     func take() -> UInt64 {
@@ -82,6 +84,7 @@ final class ReadQueue: Sendable {
     func advance(owingDrain: Bool = false) {
         let (next, idle) = state.withLock { state -> (CheckedContinuation<Bool, Never>?, [CheckedContinuation<Void, Never>]) in
             if owingDrain { state.owedDrains += 1 }
+            defer { owesDrain.store(state.owedDrains > 0, ordering: .releasing) }
             state.turn += 1
             // Cancelled waiters' tickets are passed over; their answers are owed drains.
             while let sent = state.skipped.removeValue(forKey: state.turn) {
@@ -112,12 +115,17 @@ final class ReadQueue: Sendable {
 
     /// Takes one owed drain (see ``advance(owingDrain:)``); false when none is owed.
     func takeOwedDrain() -> Bool {
-        state.withLock { state in
+        guard owesDrain.load(ordering: .acquiring) else { return false }
+        return state.withLock { state in
             guard state.owedDrains > 0 else { return false }
             state.owedDrains -= 1
+            owesDrain.store(state.owedDrains > 0, ordering: .releasing)
             return true
         }
     }
+
+    /// True when a dropped exchange's answer waits to be read (one atomic load).
+    var hasOwedDrain: Bool { owesDrain.load(ordering: .acquiring) }
 
     /// True when no exchange has a request in flight.
     var isIdle: Bool { state.withLock { $0.turn == $0.nextTicket } }

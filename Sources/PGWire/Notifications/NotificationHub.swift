@@ -12,8 +12,8 @@ final class NotificationHub: Sendable {
     private struct State {
         var listeners: [String: [UInt64: NotificationBuffer]] = [:]
         var nextID: UInt64 = 0
-        /// The channels the session has LISTENed to (as far as the server confirmed).
-        var serverChannels: Set<String> = []
+        /// Which channels need LISTEN or UNLISTEN.
+        var channels = ListeningMachine()
         /// Set when the connection ended: every later listener fails at once with it.
         var failure: PGError?
     }
@@ -30,6 +30,7 @@ final class NotificationHub: Sendable {
             if let failure = state.failure { throw failure }
             state.nextID += 1
             state.listeners[channel, default: [:]][state.nextID] = buffer
+            state.channels.listenerAdded(channel)
             isActive.store(true, ordering: .releasing)
             return state.nextID
         }
@@ -38,7 +39,8 @@ final class NotificationHub: Sendable {
     /// Forgets a listener (its buffer is ended by the caller).
     func remove(_ id: UInt64, channel: String) {
         state.withLock { state in
-            state.listeners[channel]?[id] = nil
+            guard state.listeners[channel]?.removeValue(forKey: id) != nil else { return }
+            state.channels.listenerRemoved(channel)
             if state.listeners[channel]?.isEmpty == true { state.listeners[channel] = nil }
             isActive.store(!state.listeners.isEmpty, ordering: .releasing)
         }
@@ -64,7 +66,7 @@ final class NotificationHub: Sendable {
             if state.failure == nil { state.failure = error }
             defer {
                 state.listeners = [:]
-                state.serverChannels = []
+                state.channels.reset()
                 isActive.store(false, ordering: .releasing)
             }
             return state.listeners.values.flatMap(\.values)
@@ -74,18 +76,12 @@ final class NotificationHub: Sendable {
 
     /// What the session must do for `channel` now: LISTEN, UNLISTEN or nothing.
     func pendingCommand(for channel: String) -> Bool? {
-        state.withLock { state in
-            let wanted = state.listeners[channel] != nil
-            let listening = state.serverChannels.contains(channel)
-            return wanted == listening ? nil : wanted
-        }
+        state.withLock { $0.channels.pendingCommand(for: channel) }
     }
 
     /// Records that the server now listens (or no longer listens) on `channel`.
     func confirm(_ channel: String, listening: Bool) {
-        state.withLock { state in
-            if listening { state.serverChannels.insert(channel) } else { state.serverChannels.remove(channel) }
-        }
+        state.withLock { $0.channels.confirm(channel, listening: listening) }
     }
 
     /// True when some listener is registered.

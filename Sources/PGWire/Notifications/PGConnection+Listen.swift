@@ -155,9 +155,7 @@ extension PGConnection {
                 } catch {
                     endOfStream = error
                 }
-                if let message = try nextBuffered(io) {
-                    throw PGError(.protocolViolation, "the server sent \(message.kindName) while no query was running")
-                }
+                if let message = try nextBuffered(io) { throw ListeningMachine.idle(message) }
                 if let endOfStream { throw endOfStream }
             } catch {
                 throw failExchange(error)

@@ -57,7 +57,7 @@ extension PGConnection {
             let rows = try await readPortalStart(
                 ExtendedQueryMachine(closes: entry.toClose.count, parse: entry.isNew, known: entry.columns))
             if entry.columns == nil { statementCache.remember(rows.columns, for: key, name: entry.name) }
-            if rows.exchange.isFinished { endRead() }
+            if rows.exchange.wasCompleteAtCreation { endRead() }
             return rows
         } catch {
             if entry.isNew || (error as? PGError)?.sqlState == SQLState.featureNotSupported {
@@ -129,7 +129,7 @@ extension PGConnection {
         do {
             let rows = try await readPortalStart(ExtendedQueryMachine(closes: 0, parse: parse != nil, known: columns))
             // A statement without rows is complete already; one with rows keeps the read turn.
-            if rows.exchange.isFinished { endRead() }
+            if rows.exchange.wasCompleteAtCreation { endRead() }
             return rows
         } catch {
             let thrown = failExchange(error)
