@@ -194,6 +194,17 @@ extension ExtendedQueryMachine.Action {
         #expect(error?.code == .protocolViolation)
     }
 
+    @Test func aSecondDescriptionAfterRowsIsAViolation() {
+        // Found by FuzzFlowMachines: rows of one width must not end under columns of another.
+        var machine = PipelineMachine(known: [nil], syncEach: true)
+        let messages: [BackendMessage] = [
+            .parseComplete, .bindComplete, .rowDescription([Script.column("a")]), Script.row([1]),
+            .rowDescription([Script.column("a"), Script.column("b")]),
+        ]
+        let error = Script.violation(&machine, messages) { machine, message in _ = try machine.receive(message) }
+        #expect(error?.code == .protocolViolation)
+    }
+
     @Test func aSyncWithoutItsStatementsAnswerIsAViolation() {
         var machine = PipelineMachine(known: Self.three, syncEach: true)
         let error = Script.violation(&machine, Self.answer(1) + [Script.idle, Script.idle]) { machine, message in _ = try machine.receive(message) }

@@ -61,6 +61,10 @@ struct FuzzRegressionTests {
                 first & 1 == 1 ? "postgresql://user:\(Replay.marker)@" + text : "postgresql://" + text)
         },
         "FuzzPGPass": Replay.pgpass,
+        // The flow machines' invariants (the library's PGFlowFuzzing).
+        "FuzzFlowMachines": { input in
+            if let broken = PGFlowFuzzing.run(input) { throw Replay.Broken(description: broken) }
+        },
     ]
 
     static func files(in folder: String) throws -> [String] {

@@ -27,6 +27,9 @@ struct PipelineMachine: FlowMachine {
     private var rows: [PGRow] = []
     /// Whether the statement being read has its result already (awaiting its ReadyForQuery).
     private var currentAnswered = false
+    /// Whether the statement being read was described (RowDescription or NoData): at most
+    /// once, and before its rows, or rows of one width would end under columns of another.
+    private var currentDescribed = false
     private(set) var isFinished = false
 
     init(known: [PGColumns?], syncEach: Bool) {
@@ -54,10 +57,12 @@ struct PipelineMachine: FlowMachine {
         switch message {
         case .parseComplete, .bindComplete, .closeComplete, .portalSuspended:
             break
-        case .rowDescription(let descriptions):
-            columns = PGColumns(descriptions)
-        case .noData:
-            columns = .empty
+        case .rowDescription, .noData:
+            guard !currentDescribed, rows.isEmpty else {
+                throw protocolViolation(message, "after statement \(outcome.results.count + 1)'s description or rows")
+            }
+            currentDescribed = true
+            if case .rowDescription(let descriptions) = message { columns = PGColumns(descriptions) } else { columns = .empty }
         case .dataRow(let data):
             rows.append(try checkedRow(data, columns))
         case .commandComplete(let tag):
@@ -77,6 +82,7 @@ struct PipelineMachine: FlowMachine {
         outcome.results.append(result)
         rows = []
         currentAnswered = true
+        currentDescribed = false
         if outcome.results.count < count { columns = known[outcome.results.count] ?? .empty }
     }
 
