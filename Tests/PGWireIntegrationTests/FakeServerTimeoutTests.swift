@@ -1,7 +1,3 @@
-// PENDING: not compiled (the file name ends in .pending). It tests an API that does not
-// exist yet, `Configuration.queryTimeout` and `Configuration.cancelGrace`. To enable it, rename
-// it to FakeServerTimeoutTests.swift once both settings exist.
-//
 // The contract: a query (or COPY) that gets no answer within `queryTimeout` fails with
 // `.timeout`; the client sends a CancelRequest on a second connection carrying the pid and key
 // of BackendKeyData; if the server has not brought the exchange to its ReadyForQuery within
@@ -38,6 +34,29 @@ struct FakeServerTimeoutTests {
                 ReceivedCancelRequest(processID: BackendBytes.handshakePID, secretKey: BackendBytes.handshakeKey, connectionIndex: 1)
             ],
             sourceLocation: sourceLocation)
+    }
+
+    @Test("(q) A cancelled task whose server ignores the cancel: .cancelled after cancelGrace, connection closed")
+    func cancelledTaskWithoutTimeout() async throws {
+        try await withScriptedServer(Self.script(ScriptStep.handshake + [.readMessage(type: "Q"), .silent])) { server in
+            var configuration = PGConnection.Configuration.fake(server)
+            configuration.cancelGrace = .milliseconds(500)  // and no query timeout at all
+            let settings = configuration
+            guard let connection = await expectSuccess(stopping: server, { try await PGConnection.connect(settings) }) else { return }
+            let query = Task { try await connection.simpleQuery("SELECT pg_sleep(100)") }
+            try await Task.sleep(for: .milliseconds(200))
+            let started = ContinuousClock.now
+            query.cancel()
+            let outcome = await query.result
+            #expect(ContinuousClock.now - started < .seconds(10))  // the grace, not the server's 100 s
+            guard case .failure(let error) = outcome else {
+                Issue.record("the query succeeded against a silent server")
+                return
+            }
+            #expect((error as? PGError)?.code == .cancelled)
+            await Self.expectCancelRequest(server)
+            #expect(connection.isClosed)
+        }
     }
 
     @Test("(q) A simple query the server never answers: .timeout, CancelRequest, connection closed")

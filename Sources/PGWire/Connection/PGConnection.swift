@@ -258,7 +258,7 @@ public final class PGConnection: @unchecked Sendable {
     func exclusive<T>(
         cancellable: Bool = true, budget: WaitBudget? = nil, _ body: (ConnectionIO) async throws -> T
     ) async throws -> T {
-        let budget = budget ?? (cancellable ? queryBudget() : .unbounded)
+        let budget = budget ?? (cancellable ? queryBudget() : uncancellableBudget())
         try await lockForSending(cancellable: cancellable)
         defer { sendLock.unlock() }
         try await takeReadTurnWhileSending(cancellable: cancellable, budget: budget)
@@ -317,8 +317,18 @@ public final class PGConnection: @unchecked Sendable {
     /// The budget of an exchange starting now: the scope's timeout
     /// (``withQueryTimeout(_:_:)``), else ``Configuration/queryTimeout``.
     func queryBudget() -> WaitBudget {
-        guard let limit = Self.scopedQueryTimeout ?? configuration.queryTimeout else { return .unbounded }
+        guard let limit = Self.scopedQueryTimeout ?? configuration.queryTimeout else {
+            return WaitBudget(unboundedWithGrace: configuration.cancelGrace)
+        }
         return WaitBudget(purpose: .query(limit), grace: configuration.cancelGrace, now: .now)
+    }
+
+    /// The budget of an exchange that must not be cancelled (COMMIT, LISTEN bookkeeping): the
+    /// same timeout, but past it the connection is closed, with no CancelRequest that could
+    /// outlive the exchange and hit the next statement.
+    func uncancellableBudget() -> WaitBudget {
+        guard let limit = Self.scopedQueryTimeout ?? configuration.queryTimeout else { return .unbounded }
+        return WaitBudget(purpose: .closeAfter(limit), grace: configuration.cancelGrace, now: .now)
     }
 
     /// A server error that ends the current exchange, as the caller should see it: the

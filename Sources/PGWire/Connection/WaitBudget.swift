@@ -49,7 +49,15 @@ struct WaitBudget: Sendable, Equatable {
 
     /// A budget that never expires and never cancels (between exchanges, and for exchanges
     /// that must run to their end, such as LISTEN bookkeeping).
-    static let unbounded = WaitBudget(purpose: .unbounded, grace: .seconds(5), now: .now)
+    static let unbounded = WaitBudget(unboundedWithGrace: .seconds(5))
+
+    /// No deadline, but `grace` for the server to answer the CancelRequest of a cancelled task.
+    /// Reads no clock: every exchange without a timeout starts with one.
+    init(unboundedWithGrace grace: Duration) {
+        self.purpose = .unbounded
+        self.grace = grace
+        self.deadline = nil
+    }
 
     init(purpose: Purpose, grace: Duration, now: ContinuousClock.Instant) {
         self.purpose = purpose
