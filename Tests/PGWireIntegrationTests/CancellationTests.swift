@@ -105,49 +105,39 @@ extension Integration {
     /// A task cancelled while it waits behind another exchange on the same connection stops
     /// waiting at once; the connection stays in step.
     @Suite struct CancelledWaitTests {
-        @Test func aPipelinedQueryWaitingForItsTurnIsCancelledAtOnce() async throws {
+        /// Starts a 30 s query, then `waiting` behind it on the same connection, cancels
+        /// `waiting`, and checks that it ended at once with `.cancelled`. Cancels the slow query
+        /// afterwards and returns the connection for the caller's in-step checks.
+        static func cancelWhileWaiting(
+            _ waiting: @escaping @Sendable (PGConnection) async throws -> Void
+        ) async throws -> PGConnection {
             let connection = try await Integration.connect()
-            defer { Task { await connection.close() } }
             let slow = Task { try await connection.query("SELECT pg_sleep(30), 1").collect().count }
             try await Task.sleep(for: .milliseconds(200))
-            let waiting = Task { try await connection.query("SELECT 42").collect()[0].decode(Int32.self, at: 0) }
+            let waiter = Task { try await waiting(connection) }
             try await Task.sleep(for: .milliseconds(100))
             let started = ContinuousClock.now
-            waiting.cancel()
-            let outcome = await waiting.result
+            waiter.cancel()
+            let outcome = await waiter.result
             #expect(ContinuousClock.now - started < .seconds(20))  // the slow query takes 30 s
-            guard case .failure(let error) = outcome else {
-                Issue.record("the waiting query was not cancelled")
-                return
-            }
-            #expect((error as? PGError)?.code == .cancelled)
+            #expect((outcome.failure as? PGError)?.code == .cancelled, "the waiting exchange was not cancelled")
             try await connection.cancel()
             let slowOutcome = await slow.result
             #expect((slowOutcome.failure as? PGError)?.sqlState == SQLState.queryCanceled)
+            return connection
+        }
+
+        @Test func aPipelinedQueryWaitingForItsTurnIsCancelledAtOnce() async throws {
+            let connection = try await Self.cancelWhileWaiting { _ = try await $0.query("SELECT 42").collect() }
+            defer { Task { await connection.close() } }
             // The cancelled query's answer was read and dropped: the next answers are in step.
             #expect(try await connection.query("SELECT 7").collect()[0].decode(Int32.self, at: 0) == 7)
             #expect(try await connection.simpleQuery("SELECT 8")[0].rows[0].text(at: 0) == "8")
         }
 
         @Test func anExclusiveExchangeWaitingBehindAQueryIsCancelledAtOnce() async throws {
-            let connection = try await Integration.connect()
+            let connection = try await Self.cancelWhileWaiting { _ = try await $0.simpleQuery("SELECT 42") }
             defer { Task { await connection.close() } }
-            let slow = Task { try await connection.query("SELECT pg_sleep(30), 1").collect().count }
-            try await Task.sleep(for: .milliseconds(200))
-            let waiting = Task { try await connection.simpleQuery("SELECT 42") }
-            try await Task.sleep(for: .milliseconds(100))
-            let started = ContinuousClock.now
-            waiting.cancel()
-            let outcome = await waiting.result
-            #expect(ContinuousClock.now - started < .seconds(20))  // the slow query takes 30 s
-            guard case .failure(let error) = outcome else {
-                Issue.record("the waiting simple query was not cancelled")
-                return
-            }
-            #expect((error as? PGError)?.code == .cancelled)
-            try await connection.cancel()
-            let slowOutcome = await slow.result
-            #expect((slowOutcome.failure as? PGError)?.sqlState == SQLState.queryCanceled)
             #expect(try await connection.simpleQuery("SELECT 9")[0].rows[0].text(at: 0) == "9")
         }
     }
