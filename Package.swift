@@ -60,6 +60,7 @@ let package = Package(
             dependencies: [
                 "PGWire",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: wireSettings
         ),

@@ -1,3 +1,4 @@
+public import CoreMetrics
 public import Logging
 public import PGWire
 import Synchronization
@@ -60,6 +61,9 @@ public final class EventStore: Sendable {
         public var pageSize: Int
         /// Where the store (and the pool it makes) logs (debug and trace only).
         public var logger: Logger
+        /// Where subscriptions send their metrics (``EventSubscription/MetricLabel``); nil (the
+        /// default) for the process's `MetricsSystem`.
+        public var metricsFactory: (any MetricsFactory)?
 
         /// A configuration for a store with a pool of its own; only the connection is required.
         public init(

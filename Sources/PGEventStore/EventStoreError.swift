@@ -24,6 +24,8 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
             case notFound
             case acquireTimeout
             case unexpectedResult
+            case handlerFailed
+            case waitTimeout
         }
 
         private let base: Base
@@ -61,6 +63,14 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         /// message names what was wrong. A bug or a schema changed by hand, never the caller's
         /// input.
         public static let unexpectedResult = Code(.unexpectedResult)
+
+        /// A subscription's handler failed on an event every time it was tried, and the
+        /// subscription's retry policy says to stop (``SubscriptionRetry/PoisonPolicy/stop``).
+        /// ``underlying`` is the handler's last error; ``stream`` the event's stream.
+        public static let handlerFailed = Code(.handlerFailed)
+        /// An append with `waitFor` was committed, but the named subscriptions did not reach it
+        /// within the timeout. The append stays written: do not retry it as if it failed.
+        public static let waitTimeout = Code(.waitTimeout)
 
         public var description: String { base.rawValue }
     }

@@ -18,6 +18,9 @@ public struct StoreStatus: Sendable, Hashable {
     /// The oldest running transaction, which holds the barrier back: while it runs, events
     /// of later transactions wait for it.
     public var barrierHolder: BarrierHolder?
+    /// The named subscriptions with their checkpoints, lag and runners (see
+    /// ``EventStore/subscriptions()``).
+    public var subscriptions: [SubscriptionInfo] = []
 }
 
 /// The backend whose transaction holds the read barrier back.
@@ -41,7 +44,7 @@ extension EventStore {
         let events = schema.table("events")
         let streams = schema.table("streams")
         let migrator = Migrator(schema: schema)
-        return try await withConnection { connection in
+        var status = try await withConnection { connection in
             let version = try await migrator.currentVersion(connection)
             let barrierRow = try await connection.query("SELECT pg_snapshot_xmin(pg_current_snapshot())").collect()
             let barrier = try ServerData.element(0, of: barrierRow, "rows for the read barrier").decode(PGTransactionID.self, at: 0).rawValue
@@ -84,5 +87,7 @@ extension EventStore {
             }
             return status
         }
+        if status.schemaVersion >= 2 { status.subscriptions = try await subscriptions() }
+        return status
     }
 }

@@ -37,7 +37,7 @@ extension EventStore {
                 from = forward ? try ServerData.sum(last.version, 1, what) : try ServerData.difference(last.version, 1, what)
             }
             return try await withConnection { connection in
-                try await connection.query(PGQuery(sql, [stream, from, Int64(count)])).collect().map(RecordedEvent.init(row:))
+                try await connection.query(PGQuery(sql, [stream, from, Int64(count)])).collect().map { try RecordedEvent(row: $0) }
             }
         }
     }
@@ -71,7 +71,7 @@ extension EventStore {
             if !categories.isEmpty { values.append(categories) }
             if !types.isEmpty { values.append(types) }
             return try await withConnection { connection in
-                try await connection.query(PGQuery(sql, values)).collect().map(RecordedEvent.init(row:))
+                try await connection.query(PGQuery(sql, values)).collect().map { try RecordedEvent(row: $0) }
             }
         }
     }

@@ -58,19 +58,20 @@ public struct RecordedEvent: Sendable, Hashable {
     static let columns =
         "event_id, stream_name, stream_version, position, transaction_id, event_type, data, metadata, created_at"
 
-    init(row: PGRow) throws {
-        id = try row.decode(UUID.self, at: 0)
-        stream = try row.decode(String.self, at: 1)
-        version = try row.decode(Int64.self, at: 2)
-        position = try row.decode(Int64.self, at: 3)
-        transactionID = try row.decode(PGTransactionID.self, at: 4).rawValue
-        type = try row.decode(String.self, at: 5)
-        data = try row.decode(PGRawJSON.self, at: 6)
-        if let raw = try row.decode(PGRawJSON?.self, at: 7) {
+    /// Decodes the ``columns`` from `row`, the first at index `offset`.
+    init(row: PGRow, offset: Int = 0) throws {
+        id = try row.decode(UUID.self, at: offset)
+        stream = try row.decode(String.self, at: offset + 1)
+        version = try row.decode(Int64.self, at: offset + 2)
+        position = try row.decode(Int64.self, at: offset + 3)
+        transactionID = try row.decode(PGTransactionID.self, at: offset + 4).rawValue
+        type = try row.decode(String.self, at: offset + 5)
+        data = try row.decode(PGRawJSON.self, at: offset + 6)
+        if let raw = try row.decode(PGRawJSON?.self, at: offset + 7) {
             metadata = try EventMetadata(json: raw.bytes)
         } else {
             metadata = EventMetadata()
         }
-        createdAt = try row.decode(Date.self, at: 8)
+        createdAt = try row.decode(Date.self, at: offset + 8)
     }
 }

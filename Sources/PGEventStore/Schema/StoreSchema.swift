@@ -33,13 +33,13 @@ struct StoreSchema: Sendable, Equatable {
         return "pgevents.#" + String(nameHash, radix: 16)
     }
 
-    /// FNV-1a, 32 bits: stable across processes and versions (unlike Hasher).
-    private var nameHash: UInt32 {
-        var hash: UInt32 = 2_166_136_261
-        for byte in name.utf8 {
-            hash ^= UInt32(byte)
-            hash = hash &* 16_777_619
-        }
-        return hash
+    private var nameHash: UInt32 { FNV1a.hash32(name) }
+
+    /// The channel subscriptions notify when they save a checkpoint (its payload: the
+    /// subscription's name), which ``EventStore/append(_:waitFor:timeout:)`` waits on.
+    var checkpointChannel: String {
+        let channel = "pgevents.checkpoints." + name
+        if channel.utf8.count <= 63 { return channel }
+        return "pgevents.checkpoints.#" + String(nameHash, radix: 16)
     }
 }

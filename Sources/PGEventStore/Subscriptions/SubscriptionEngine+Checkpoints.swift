@@ -1,0 +1,86 @@
+import Logging
+import PGWire
+
+/// The checkpoints moved under this runner: a reset, or a runner that took a share this one
+/// believed it held. The batch is rolled back and the checkpoints read again.
+struct CheckpointMoved: Error {}
+
+extension SubscriptionEngine {
+    /// True when the at-least-once checkpoint should be saved now: enough events, or enough
+    /// time with events handled.
+    var dueForSave: Bool {
+        guard name != nil else { return false }
+        let handled = shares.values.reduce(Int64(0)) { $0 + $1.handledSinceSave }
+        if handled >= Int64(options.checkpointEvery) { return true }
+        return handled > 0 && clock.now - lastSave >= options.checkpointInterval
+    }
+
+    /// Before waiting for new events: save if events were handled, or if appends happened since
+    /// the last save (those this subscription's filter skips must still count as passed, for
+    /// ``EventStore/append(_:waitFor:timeout:)``).
+    func saveWhenIdle() async throws {
+        guard name != nil else { return }
+        let handled = shares.values.contains { $0.handledSinceSave > 0 }
+        let moved = shares.values.contains { $0.handled != $0.saved }
+        if handled || (moved && wake.latestTransaction > notifiedAtSave) { try await save() }
+    }
+
+    /// Saves the handled places of the held shares (outside a transaction). A checkpoint that
+    /// moved under this runner is read again, and the batch in hand dropped.
+    func save() async throws {
+        do {
+            try await saveCheckpoints(shares)
+        } catch is CheckpointMoved {
+            try await reloadCheckpoints()
+        }
+    }
+
+    /// Writes `checkpoints` for the shares whose place or count changed, each only if the
+    /// table still holds what this runner last saved there; on success records them as saved.
+    /// - Throws: ``CheckpointMoved`` when some share's row had moved (nothing of this runner's
+    ///   is recorded as saved then; inside a transaction, roll it back).
+    func saveCheckpoints(_ checkpoints: [Int32: ShareCheckpoint]) async throws {
+        guard let name, let connection else { return }
+        let dirty = checkpoints.filter { $0.value.handled != $0.value.saved || $0.value.handledSinceSave > 0 }
+            .sorted { $0.key < $1.key }
+        guard !dirty.isEmpty else {
+            lastSave = clock.now
+            return
+        }
+        let query = try PGQuery(statements.saveShares, [
+            name, dirty.map(\.key),
+            dirty.map { Int64(bitPattern: $0.value.saved.transactionID) }, dirty.map(\.value.saved.position),
+            dirty.map { Int64(bitPattern: $0.value.handled.transactionID) }, dirty.map(\.value.handled.position),
+            dirty.map(\.value.handledSinceSave), store.schema.checkpointChannel,
+        ])
+        let notified = wake.latestTransaction
+        let rows = try await ownQuery { try await connection.query(query).collect() }
+        guard rows.count == dirty.count else { throw CheckpointMoved() }
+        for (share, checkpoint) in dirty {
+            shares[share] = ShareCheckpoint(saved: checkpoint.handled, handled: max(checkpoint.handled, shares[share]?.handled ?? .start))
+        }
+        lastSave = clock.now
+        notifiedAtSave = notified
+        metrics.checkpointSaved()
+    }
+
+    /// Reads the held shares' checkpoints again (after a reset moved them) and restarts the
+    /// fetch from the lowest; the batch in hand is dropped.
+    func reloadCheckpoints() async throws {
+        guard let name, let connection else { return }
+        let held = shares.keys.sorted()
+        let rows = try await ownQuery { try await connection.query(PGQuery(statements.loadShares, [name, held])).collect() }
+        var reloaded: [Int32: ShareCheckpoint] = [:]
+        for row in rows {
+            let place = GlobalPosition(
+                transactionID: try row.decode(PGTransactionID.self, at: 1).rawValue, position: try row.decode(Int64.self, at: 2))
+            reloaded[try row.decode(Int32.self, at: 0)] = ShareCheckpoint(saved: place, handled: place)
+        }
+        shares = reloaded
+        cursor = reloaded.values.map(\.handled).min() ?? .start
+        batch = SubscriptionBatch(events: [], through: cursor)
+        batchIndex = 0
+        handedOut = nil
+        logger.debug("subscription checkpoints moved under it; resuming from the table", metadata: ["from": "\(cursor)"])
+    }
+}
