@@ -27,6 +27,14 @@ extension SubscriptionEngine {
                 }
                 if let locks {
                     memberID = try await locks.join(on: connection)
+                    if let previous = previousMemberID {
+                        previousMemberID = nil
+                        // Without the right to signal it (another role's session), wait for
+                        // the server to notice instead.
+                        do { try await locks.endPreviousSession(previous, on: connection) } catch let error as PGError where !connection.isClosed {
+                            logger.debug("could not end the previous session", metadata: ["pid": "\(previous)", "error": "\(error)"])
+                        }
+                    }
                     if !started { try await createShares(on: connection) }
                 } else if !started {
                     let start = try await resolveStart(on: connection)
@@ -163,6 +171,7 @@ extension SubscriptionEngine {
             Task { await connection.close() }
         }
         connection = nil
+        if let memberID { previousMemberID = memberID }
         memberID = nil
         batch = SubscriptionBatch(events: [], through: cursor)
         batchIndex = 0

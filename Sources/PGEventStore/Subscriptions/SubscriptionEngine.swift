@@ -45,6 +45,10 @@ final class SubscriptionEngine {
     var connection: PGConnection?
     var listening: Task<Void, Never>?
     var memberID: Int32?
+    /// The member id (backend pid) of a connection this runner lost: its session may live on
+    /// at the server (a network path that died without a reset), holding the shares' locks
+    /// until the server notices; the next connection ends it.
+    var previousMemberID: Int32?
     /// Connection losses in a row (for the backoff); reset by a successful fetch.
     var failures = 0
     /// The shares this runner holds, with their checkpoints.

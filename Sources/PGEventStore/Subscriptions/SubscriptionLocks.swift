@@ -68,4 +68,17 @@ struct SubscriptionLocks: Sendable {
             shareClass, shares,
         ])).collect()
     }
+
+    /// Ends the session of this process's previous connection if the server still keeps it
+    /// (found by its member lock, so a pid reused by another backend is left alone): after a
+    /// network path died silently the server may hold its locks for hours (until its TCP
+    /// keepalive gives up), and no member could take its shares meanwhile.
+    func endPreviousSession(_ previous: Int32, on connection: PGConnection) async throws {
+        _ = try await connection.query(PGQuery("""
+            SELECT pg_terminate_backend(l.pid) FROM pg_locks AS l
+            WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted AND l.classid = $1::int8::oid
+              AND l.objid = $2::int8::oid AND l.pid = $2
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """, [Self.oid(memberClass), previous])).collect()
+    }
 }

@@ -135,14 +135,17 @@ extension StoreIntegration {
             }
         }
 
-        /// One runner per name: a second subscriber with the same name stands by, and takes
-        /// over when the first one's connection dies.
+        /// One runner per name: a second store (its own pool, as another process would have)
+        /// subscribing with the same name stands by, and takes over when the first one's
+        /// connection dies.
         @Test func standbyTakesOverWhenTheRunnerDies() async throws {
             let store = try await StoreIntegration.freshStore()
             defer { Task { await store.close() } }
+            let other = try await StoreIntegration.freshWriter(schema: store.configuration.schema)
+            defer { Task { await other.close() } }
             let options = SubscriptionOptions(pollInterval: .milliseconds(200), rebalanceInterval: .milliseconds(200))
             let first = try store.subscribe("single", options: options)
-            let second = try store.subscribe("single", options: options)
+            let second = try other.subscribe("single", options: options)
             let firstSeen = Counter()
             let secondSeen = Counter()
             let a = Task { for try await _ in first { firstSeen.add() } }
