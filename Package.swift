@@ -99,7 +99,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PGEventStoreIntegrationTests",
-            dependencies: ["PGEventStore", "PGWire", "PGTestServer"],
+            dependencies: [
+                "PGEventStore", "PGWire", "PGTestServer",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
