@@ -4,9 +4,13 @@ extension EventStore {
     /// Appends, then waits until every subscription in `subscriptions` has checkpointed past
     /// the append (read your writes: a query of their projections then sees it).
     ///
+    /// A subscription that has not run yet (no checkpoint) is waited for like one that is
+    /// behind: one started at the same time as the first request does not fail it.
+    ///
     /// - Throws: what ``append(_:)`` throws; then ``EventStoreError/Code/waitTimeout`` when the
     ///   subscriptions did not get there within `timeout` (the append is committed all the
-    ///   same), ``EventStoreError/Code/notFound`` for a name no subscription has.
+    ///   same), or ``EventStoreError/Code/notFound`` when, at the timeout, a name still belonged
+    ///   to no subscription.
     @discardableResult
     public func append(_ writes: [StreamWrite], waitFor subscriptions: [String], timeout: Duration) async throws -> AppendResult {
         let result = try await append(writes)
@@ -55,12 +59,14 @@ extension EventStore {
                 known.insert(name)
                 if try row.decode(Bool.self, at: 1) { behind.remove(name) }
             }
-            if let unknown = names.first(where: { !known.contains($0) }) {
-                throw EventStoreError(.notFound, "no subscription named \(unknown) to wait for")
-            }
             if behind.isEmpty { return }
             let now = ContinuousClock.now
             guard now < deadline else {
+                // A subscription that never ran has no rows: say so rather than "behind".
+                if let unknown = names.first(where: { !known.contains($0) }) {
+                    throw EventStoreError(
+                        .notFound, "no subscription named \(unknown) appeared within \(timeout) (the append at \(place) is committed)")
+                }
                 throw EventStoreError(
                     .waitTimeout,
                     "the append at \(place) is committed, but subscription(s) \(behind.sorted().joined(separator: ", ")) did not reach it within \(timeout)")
