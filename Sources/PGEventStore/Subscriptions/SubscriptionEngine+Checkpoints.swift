@@ -10,9 +10,8 @@ extension SubscriptionEngine {
     /// time with events handled.
     var dueForSave: Bool {
         guard name != nil else { return false }
-        let handled = shares.values.reduce(Int64(0)) { $0 + $1.handledSinceSave }
-        if handled >= Int64(options.checkpointEvery) { return true }
-        return handled > 0 && clock.now - lastSave >= options.checkpointInterval
+        if unsavedEvents >= options.checkpointEvery { return true }
+        return unsavedEvents > 0 && clock.now - lastSave >= options.checkpointInterval
     }
 
     /// Before waiting for new events: save if events were handled, or if appends happened since
@@ -45,6 +44,7 @@ extension SubscriptionEngine {
             .sorted { $0.key < $1.key }
         guard !dirty.isEmpty else {
             lastSave = clock.now
+            unsavedEvents = 0
             return
         }
         let query = try PGQuery(statements.saveShares, [
@@ -61,6 +61,7 @@ extension SubscriptionEngine {
         }
         lastSave = clock.now
         notifiedAtSave = notified
+        unsavedEvents = 0
         metrics.checkpointSaved()
     }
 
@@ -77,6 +78,7 @@ extension SubscriptionEngine {
             reloaded[try row.decode(Int32.self, at: 0)] = ShareCheckpoint(saved: place, handled: place)
         }
         shares = reloaded
+        unsavedEvents = 0
         cursor = reloaded.values.map(\.handled).min() ?? .start
         batch = SubscriptionBatch(events: [], through: cursor)
         batchIndex = 0

@@ -61,6 +61,8 @@ final class SubscriptionEngine {
     var batchIndex = 0
     /// The at-least-once event handed out last, confirmed by the next call.
     var handedOut: SubscribedEvent?
+    /// Events confirmed since the checkpoint was last saved.
+    var unsavedEvents = 0
     var lastSave: ContinuousClock.Instant
     var nextRebalance: ContinuousClock.Instant
     /// The newest notified transaction when the checkpoints were last saved.
@@ -104,7 +106,7 @@ final class SubscriptionEngine {
         if let previous = handedOut {
             handedOut = nil
             let through = batchIndex == batch.events.count ? batch.through : previous.event.globalPosition
-            confirm(through: through, counts: [previous.share: 1])
+            confirmOne(previous.share, through: through)
             if dueForSave { try await withConnectionLoss { try await self.save() } }
         }
         if wake.stopRequested {
@@ -140,12 +142,20 @@ final class SubscriptionEngine {
 
     /// Marks events handled up to `through`: every held share has then handled all of its
     /// events up to there.
-    func confirm(through: GlobalPosition, counts: [Int32: Int64]) {
-        for (share, var checkpoint) in shares {
-            checkpoint.handled = max(checkpoint.handled, through)
-            checkpoint.handledSinceSave += counts[share] ?? 0
-            shares[share] = checkpoint
+    func confirm(through: GlobalPosition) {
+        for index in shares.values.indices where shares.values[index].handled < through {
+            shares.values[index].handled = through
         }
+    }
+
+    /// ``confirm(through:)`` for one delivered event of `share`, without allocating (this runs
+    /// once per event).
+    func confirmOne(_ share: Int32, through: GlobalPosition) {
+        for index in shares.values.indices {
+            if shares.values[index].handled < through { shares.values[index].handled = through }
+            if shares.keys[index] == share { shares.values[index].handledSinceSave += 1 }
+        }
+        unsavedEvents += 1
     }
 
     /// The checkpoints after handling `batch`, without changing the engine (the exactly-once
@@ -200,7 +210,7 @@ final class SubscriptionEngine {
                     return true
                 }
                 // Nothing new to hand out up to `through`: all of it is handled.
-                confirm(through: through, counts: [:])
+                confirm(through: through)
                 if full { continue }
                 try await saveWhenIdle()
                 await wake.wait(timeout: idleWait(barrier: barrier))

@@ -12,6 +12,7 @@ public struct SubscriptionFilter: Sendable, Hashable, CustomStringConvertible {
     /// Event type names; empty for every type.
     public var types: [String]
 
+    /// A filter from its conditions; all empty is ``all``.
     public init(categories: [String] = [], streams: [String] = [], types: [String] = []) {
         self.categories = categories
         self.streams = streams

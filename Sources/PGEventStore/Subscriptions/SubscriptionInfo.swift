@@ -19,16 +19,19 @@ public struct SubscriptionInfo: Sendable, Hashable {
         public var lagSeconds: Double
         /// The backend that holds this share's lock, nil when no runner holds it.
         public var runnerPID: Int32?
-        /// That backend's `application_name` and client address, as `pg_stat_activity` shows them.
+        /// That backend's `application_name`, as `pg_stat_activity` shows it.
         public var runnerApplication: String?
+        /// That backend's client address (nil over a Unix socket).
         public var runnerAddress: String?
     }
 
+    /// The subscription's name.
     public var name: String
     /// The shares it was created with.
     public var partitions: Int
     /// The filter its runner last started with.
     public var filter: SubscriptionFilter
+    /// Its shares, by index.
     public var shares: [Share]
 
     /// The lowest checkpoint of its shares.

@@ -39,6 +39,7 @@ public struct SubscriptionOptions: Sendable {
     /// runs. Default 10 s.
     public var queryTimeout: Duration
 
+    /// Options with the defaults described on each property.
     public init(
         start: SubscriptionStart = .start, batchSize: Int = 1_000, checkpointEvery: Int = 1_000,
         checkpointInterval: Duration = .seconds(1), pollInterval: Duration = .seconds(1),
@@ -105,6 +106,7 @@ public struct SubscriptionRetry: Sendable {
     /// Default ``PoisonPolicy/park``.
     public var onPoison: PoisonPolicy
 
+    /// A policy; the defaults: 3 attempts, 100 ms apart, then park.
     public init(maxAttempts: Int = 3, backoff: Duration = .milliseconds(100), onPoison: PoisonPolicy = .park) {
         self.maxAttempts = maxAttempts
         self.backoff = backoff
@@ -115,5 +117,6 @@ public struct SubscriptionRetry: Sendable {
 /// Thrown by an exactly-once handler to end its subscription: the batch's transaction is rolled
 /// back, and ``EventSubscription/run(_:)`` returns without an error.
 public struct SubscriptionStop: Error, Sendable {
+    /// The stop request.
     public init() {}
 }
