@@ -170,7 +170,7 @@ private struct ExactlyOnceRunner {
                 try await engine.saveCheckpoints(checkpoints)
             }
             engine.metrics.parkedOne()
-            engine.logger.warning(
+            engine.logger.debug(
                 "subscription parked a poison event",
                 metadata: ["position": "\(event.event.position)", "stream": "\(event.event.stream)", "error": "\(error)"])
         } catch {
