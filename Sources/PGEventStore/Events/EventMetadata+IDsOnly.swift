@@ -57,7 +57,7 @@ extension EventMetadata {
         }
         repeat {
             guard let key = scanner.string(), scanner.take(UInt8(ascii: ":")), let value = scanner.string(),
-                let id = UUID(uuidString: value)
+                let id = UUIDText.parse(value)
             else { return nil }
             switch key {
             case Self.correlationKey where correlationID == nil: correlationID = id

@@ -125,7 +125,7 @@ extension EventMetadata {
 
     private static func decodeID(_ key: Key, in container: KeyedDecodingContainer<Key>) throws -> UUID? {
         guard let text = try container.decodeIfPresent(String.self, forKey: key) else { return nil }
-        guard let id = UUID(uuidString: text) else {
+        guard let id = UUIDText.parse(text) else {
             throw DecodingError.dataCorruptedError(
                 forKey: key, in: container, debugDescription: "\"\(key.stringValue)\" is not a UUID")
         }
