@@ -64,7 +64,11 @@ public final class EventSubscription: AsyncSequence, Sendable {
         }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(engine: makeEngine()) }
+    public func makeAsyncIterator() -> AsyncIterator {
+        let engine = makeEngine()
+        engine.prefetching = true
+        return AsyncIterator(engine: engine)
+    }
 
     /// Asks the subscription to end: the loop (or ``run(_:)``) saves the checkpoint of what was
     /// handled, gives up its shares and ends after the event or batch in hand. Returns at once.

@@ -79,6 +79,7 @@ extension SubscriptionEngine {
         }
         shares = reloaded
         unsavedEvents = 0
+        caughtUpBelow = nil
         cursor = reloaded.values.map(\.handled).min() ?? .start
         batch = SubscriptionBatch(events: [], through: cursor)
         batchIndex = 0

@@ -165,6 +165,8 @@ extension SubscriptionEngine {
 
     /// Drops the connection (closing it in the background) and everything that depended on it.
     func dropConnection() {
+        prefetch = nil
+        caughtUpBelow = nil
         listening?.cancel()
         listening = nil
         if let connection {

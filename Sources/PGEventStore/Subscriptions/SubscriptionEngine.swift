@@ -70,6 +70,14 @@ final class SubscriptionEngine {
     /// The short, growing wait used while a notified transaction is still above the barrier.
     var barrierRetry: Duration?
     var finished = false
+    /// Whether a full batch starts the fetch of the next one (the at-least-once form; the
+    /// exactly-once handler shares the connection with its transaction, so it does not).
+    var prefetching = false
+    /// The next batch, fetched while the current one is handled.
+    var prefetch: Prefetch?
+    /// Set when the batch in hand ended below this barrier (a short fetch): the next fetch
+    /// waits for a notification first.
+    var caughtUpBelow: UInt64?
 
     init(store: EventStore, name: String?, filter: SubscriptionFilter, options: SubscriptionOptions, wake: SubscriptionWake) {
         self.store = store
@@ -197,14 +205,27 @@ final class SubscriptionEngine {
                     wake.clear()
                     continue
                 }
+                if let barrier = caughtUpBelow {
+                    // The last batch ended below the barrier: unless an append notified since,
+                    // there is nothing to fetch yet (this saves a query per live batch).
+                    caughtUpBelow = nil
+                    if !wake.isSignalled {
+                        try await saveWhenIdle()
+                        await wake.wait(timeout: idleWait(barrier: barrier))
+                        continue
+                    }
+                }
                 wake.clear()
-                let (events, barrier, full) = try await fetch()
+                let (events, barrier, full) = try await fetch().parts
                 failures = 0
                 let through = full ? (events.last?.event.globalPosition ?? cursor) : GlobalPosition(transactionID: barrier, position: 0)
                 cursor = max(cursor, through)
                 let fresh = events.filter { event in shares[event.share].map { event.event.globalPosition > $0.handled } ?? false }
                 if !fresh.isEmpty {
                     batch = SubscriptionBatch(events: fresh, through: through)
+                    // More is likely to follow a full batch: fetch it while this one is handled.
+                    if full && prefetching { startPrefetch() }
+                    if !full { caughtUpBelow = barrier }
                     barrierRetry = nil
                     metrics.batch(size: fresh.count, newest: fresh.last?.event)
                     return true
@@ -231,22 +252,6 @@ final class SubscriptionEngine {
         }
         barrierRetry = nil
         return min(options.pollInterval, max(.milliseconds(1), nextRebalance - clock.now))
-    }
-
-    /// One query: the barrier and up to a batch of events after the cursor below it.
-    private func fetch() async throws -> (events: [SubscribedEvent], barrier: UInt64, full: Bool) {
-        guard let connection else { throw Self.lost }
-        var values: [any PGEncodable] = [Int64(bitPattern: cursor.transactionID), cursor.position, Int64(options.batchSize)]
-        values += SubscriptionStatements.fetchValues(filter, shares: shares.keys.sorted(), shareCount: shareCount)
-        let rows = try await ownQuery { try await connection.query(PGQuery(fetchSQL, values)).collect() }
-        let first = try ServerData.element(0, of: rows, "rows of a subscription fetch")
-        let barrier = try first.decode(PGTransactionID.self, at: 0).rawValue
-        if rows.count == 1, try first.decode(Int32?.self, at: 1) == nil { return ([], barrier, false) }
-        guard rows.count <= options.batchSize else {
-            throw EventStoreError(.unexpectedResult, "asked for \(options.batchSize) events, the server sent \(rows.count)")
-        }
-        let events = try rows.map { SubscribedEvent(event: try RecordedEvent(row: $0, offset: 2), share: try $0.decode(Int32.self, at: 1)) }
-        return (events, barrier, events.count == options.batchSize)
     }
 
     /// Runs one of the subscription's own statements under its query timeout, so a server

@@ -56,6 +56,9 @@ final class SubscriptionWake: Sendable {
     /// The highest transaction id notified so far.
     var latestTransaction: UInt64 { state.withLock { $0.latestTransaction } }
 
+    /// A signal (or a stop) came since the last ``clear()``.
+    var isSignalled: Bool { state.withLock { $0.signalled || $0.stopRequested } }
+
     /// Forgets signals that came before now (the caller is about to look at the table anyway).
     func clear() { state.withLock { $0.signalled = false } }
 
