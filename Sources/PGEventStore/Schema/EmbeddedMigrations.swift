@@ -147,6 +147,24 @@ extension Migration {
                 PRIMARY KEY (subscription, position)
             );
 
+            -- Raised by a checkpoint save that found fewer of its shares where it left them than it
+            -- moves (a reset, or a runner that took a share over), inside the saving statement, so that
+            -- an exactly-once batch sent with its COMMIT in one round trip rolls back instead of
+            -- committing. SQLSTATE PGE02.
+            CREATE FUNCTION require_checkpoints_moved(subscription text, expected bigint, moved bigint)
+            RETURNS bigint
+            LANGUAGE plpgsql
+            AS $$
+            BEGIN
+                IF moved <> expected THEN
+                    RAISE EXCEPTION 'the checkpoint of subscription % moved under its runner (% of % shares where it left them)',
+                        subscription, moved, expected
+                        USING ERRCODE = 'PGE02';
+                END IF;
+                RETURN moved;
+            END;
+            $$;
+
             INSERT INTO schema_migrations (version, name) VALUES (2, 'subscriptions');
 
             """####

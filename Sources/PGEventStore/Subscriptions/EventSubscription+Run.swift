@@ -106,24 +106,51 @@ private struct ExactlyOnceRunner {
         }
     }
 
-    /// One attempt: the handler and the checkpoint in one transaction.
+    /// One attempt: the handler and the checkpoint in one transaction. The checkpoint's
+    /// statement goes with the COMMIT in one round trip: the transaction (which holds back
+    /// the read barrier for every other subscriber once it has written) stays open no longer
+    /// than the server needs.
     private func handleOnce(_ events: [SubscribedEvent], through: GlobalPosition, _ handler: Handler) async throws -> Outcome {
         guard let connection = engine.connection else { return .abandoned }
-        let checkpoints = engine.checkpoints(after: SubscriptionBatch(events: events, through: through))
+        let save = try engine.saveStatement(engine.checkpoints(after: SubscriptionBatch(events: events, through: through)))
         let started = ContinuousClock.now
         do {
-            try await connection.withTransaction { transaction in
+            try await inTransaction(on: connection, then: save) {
                 do {
-                    try await handler(events.map(\.event), transaction)
+                    try await handler(events.map(\.event), connection)
                 } catch {
                     throw HandlerFailure(error: error)
                 }
-                try await engine.saveCheckpoints(checkpoints)
             }
+            if let save { engine.recordSaved(save) }
             engine.metrics.handled(in: ContinuousClock.now - started)
             return .committed
         } catch {
             return try await outcome(of: error)
+        }
+    }
+
+    /// BEGIN, `body`, then `save` and COMMIT in one round trip; ROLLBACK when anything fails
+    /// (and if that fails too, the caller's outcome closes the connection: the server rolls
+    /// back what a closed session left open).
+    private func inTransaction(on connection: PGConnection, then save: CheckpointSave?, _ body: () async throws -> Void) async throws {
+        _ = try await connection.simpleQuery("BEGIN")
+        do {
+            try await body()
+            var ending = [PGQuery("COMMIT")]
+            if let save { ending.insert(save.query, at: 0) }
+            let results = try await engine.ownQuery { try await connection.batch(ending) }
+            if results.last?.commandTag == "ROLLBACK" {
+                throw PGError(.transactionRolledBack, "COMMIT rolled the batch back: a statement of the handler failed unnoticed")
+            }
+        } catch {
+            if !connection.isClosed, connection.transactionStatus != .idle {
+                do { _ = try await connection.simpleQuery("ROLLBACK") } catch { await connection.close() }
+            }
+            if let pgError = error as? PGError, pgError.sqlState == SubscriptionStatements.checkpointMovedState {
+                throw CheckpointMoved()
+            }
+            throw error
         }
     }
 
@@ -160,15 +187,14 @@ private struct ExactlyOnceRunner {
                 stream: event.event.stream, underlying: error)
         }
         guard let connection = engine.connection, let name = engine.name else { return }
-        let checkpoints = engine.checkpoints(after: SubscriptionBatch(events: [], through: through))
+        let save = try engine.saveStatement(engine.checkpoints(after: SubscriptionBatch(events: [], through: through)))
         do {
-            try await connection.withTransaction { transaction in
-                try await transaction.execute(PGQuery(engine.statements.park, [
-                    name, event.event.position, Int64(bitPattern: event.event.transactionID), event.event.id, event.event.stream,
-                    event.event.type, Int32(clamping: attempts), String(describing: error),
-                ]))
-                try await engine.saveCheckpoints(checkpoints)
-            }
+            let park = try PGQuery(engine.statements.park, [
+                name, event.event.position, Int64(bitPattern: event.event.transactionID), event.event.id, event.event.stream,
+                event.event.type, Int32(clamping: attempts), String(describing: error),
+            ])
+            try await inTransaction(on: connection, then: save) { _ = try await connection.execute(park) }
+            if let save { engine.recordSaved(save) }
             engine.metrics.parkedOne()
             engine.logger.debug(
                 "subscription parked a poison event",

@@ -5,6 +5,14 @@ import PGWire
 /// believed it held. The batch is rolled back and the checkpoints read again.
 struct CheckpointMoved: Error {}
 
+/// A checkpoint save: its statement, and what it saves for each share.
+struct CheckpointSave {
+    let query: PGQuery
+    let shares: [(Int32, ShareCheckpoint)]
+    /// The newest notified transaction when the save was made.
+    let notified: UInt64
+}
+
 extension SubscriptionEngine {
     /// True when the at-least-once checkpoint should be saved now: enough events, or enough
     /// time with events handled.
@@ -34,35 +42,48 @@ extension SubscriptionEngine {
         }
     }
 
-    /// Writes `checkpoints` for the shares whose place or count changed, each only if the
-    /// table still holds what this runner last saved there; on success records them as saved.
-    /// - Throws: ``CheckpointMoved`` when some share's row had moved (nothing of this runner's
-    ///   is recorded as saved then; inside a transaction, roll it back).
-    func saveCheckpoints(_ checkpoints: [Int32: ShareCheckpoint]) async throws {
-        guard let name, let connection else { return }
+    /// The shares of `checkpoints` whose place or count changed, and the statement that saves
+    /// them; nil when none changed.
+    func saveStatement(_ checkpoints: [Int32: ShareCheckpoint]) throws -> CheckpointSave? {
+        guard let name else { return nil }
         let dirty = checkpoints.filter { $0.value.handled != $0.value.saved || $0.value.handledSinceSave > 0 }
             .sorted { $0.key < $1.key }
-        guard !dirty.isEmpty else {
-            lastSave = clock.now
-            unsavedEvents = 0
-            return
-        }
+        guard !dirty.isEmpty else { return nil }
         let query = try PGQuery(statements.saveShares, [
             name, dirty.map(\.key),
             dirty.map { Int64(bitPattern: $0.value.saved.transactionID) }, dirty.map(\.value.saved.position),
             dirty.map { Int64(bitPattern: $0.value.handled.transactionID) }, dirty.map(\.value.handled.position),
             dirty.map(\.value.handledSinceSave), store.schema.checkpointChannel,
         ])
-        let notified = wake.latestTransaction
-        let rows = try await ownQuery { try await connection.query(query).collect() }
-        guard rows.count == dirty.count else { throw CheckpointMoved() }
-        for (share, checkpoint) in dirty {
+        return CheckpointSave(query: query, shares: dirty.map { ($0.key, $0.value) }, notified: wake.latestTransaction)
+    }
+
+    /// Records a committed save.
+    func recordSaved(_ save: CheckpointSave) {
+        for (share, checkpoint) in save.shares {
             shares[share] = ShareCheckpoint(saved: checkpoint.handled, handled: max(checkpoint.handled, shares[share]?.handled ?? .start))
         }
         lastSave = clock.now
-        notifiedAtSave = notified
+        notifiedAtSave = save.notified
         unsavedEvents = 0
         metrics.checkpointSaved()
+    }
+
+    /// Writes `checkpoints` for the shares whose place or count changed, each only if the
+    /// table still holds what this runner last saved there; on success records them as saved.
+    /// - Throws: ``CheckpointMoved`` when some share's row had moved (nothing is saved then).
+    func saveCheckpoints(_ checkpoints: [Int32: ShareCheckpoint]) async throws {
+        guard let connection, let save = try saveStatement(checkpoints) else {
+            lastSave = clock.now
+            unsavedEvents = 0
+            return
+        }
+        do {
+            _ = try await ownQuery { try await connection.query(save.query).collect() }
+        } catch let error as PGError where error.sqlState == SubscriptionStatements.checkpointMovedState {
+            throw CheckpointMoved()
+        }
+        recordSaved(save)
     }
 
     /// Reads the held shares' checkpoints again (after a reset moved them) and restarts the

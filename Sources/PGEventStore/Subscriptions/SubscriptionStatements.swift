@@ -49,22 +49,29 @@ struct SubscriptionStatements: Sendable {
     }
 
     /// Moves the checkpoints of some shares, each only if it still is where this runner last
-    /// saw it (so a reset, or another runner, is noticed rather than overwritten), and
-    /// notifies waiters. Returns the shares moved.
+    /// saw it, and notifies waiters. A share that moved under this runner (a reset, or another
+    /// runner) fails the statement with SQLSTATE PGE02, so a transaction that carries it (sent
+    /// with its COMMIT) rolls back rather than commit over the other's work.
     /// $1 name, $2 shares, $3 old transactions, $4 old positions, $5 new transactions,
     /// $6 new positions, $7 events handled, $8 the checkpoint channel.
     var saveShares: String {
         """
-        UPDATE \(checkpoints) AS c
-        SET transaction_id = s.new_tx::text::xid8, position = s.new_pos,
-            events_handled = c.events_handled + s.handled, updated_at = now()
-        FROM unnest($2::int4[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[])
-            AS s(share, old_tx, old_pos, new_tx, new_pos, handled)
-        WHERE c.subscription = $1 AND c.partition_index = s.share
-          AND c.transaction_id = s.old_tx::text::xid8 AND c.position = s.old_pos
-        RETURNING c.partition_index, pg_notify($8, $1)
+        WITH moved AS (
+            UPDATE \(checkpoints) AS c
+            SET transaction_id = s.new_tx::text::xid8, position = s.new_pos,
+                events_handled = c.events_handled + s.handled, updated_at = now()
+            FROM unnest($2::int4[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[])
+                AS s(share, old_tx, old_pos, new_tx, new_pos, handled)
+            WHERE c.subscription = $1 AND c.partition_index = s.share
+              AND c.transaction_id = s.old_tx::text::xid8 AND c.position = s.old_pos
+            RETURNING c.partition_index, pg_notify($8, $1)
+        )
+        SELECT \(schema.table("require_checkpoints_moved"))($1, cardinality($2::int4[]), count(*)) FROM moved
         """
     }
+
+    /// SQLSTATE of ``saveShares``' refusal.
+    static let checkpointMovedState = "PGE02"
 
     /// A batch: the read barrier, then up to $3 events after ($1, $2) below it, each with its
     /// share. Always one row at least (the barrier; event columns null when there are none).

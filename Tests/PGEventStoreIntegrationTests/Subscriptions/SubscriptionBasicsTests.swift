@@ -131,6 +131,43 @@ extension StoreIntegration {
             #expect(unknown?.code == .notFound)
         }
 
+        /// A reset under running subscriptions: both replay from the new place (the
+        /// exactly-once one's next save would otherwise fail against the moved row, and roll
+        /// back), and an unknown name is refused.
+        @Test func resetReplaysRunningSubscriptions() async throws {
+            let store = try await StoreIntegration.freshStore()
+            defer { Task { await store.close() } }
+            let schema = store.configuration.schema
+            _ = try await store.pool.simpleQuery("CREATE TABLE \(schema).applied (position int8 NOT NULL)")
+            try await store.append(to: "x-1", try StoreIntegration.events(6))
+            let all = try await store.readAll().collect().map(\.position)
+            let exactly = try store.subscribe("reset-eo")
+            let runner = Task {
+                try await exactly.run { events, transaction in
+                    _ = try await transaction.execute("INSERT INTO \(schema).applied SELECT unnest($1::int8[])", [events.map(\.position)])
+                }
+            }
+            let iterated = try store.subscribe("reset-alo")
+            let seen = Mutex<[Int64]>([])
+            let iterating = Task { for try await event in iterated { seen.withLock { $0.append(event.position) } } }
+            func applied() async throws -> Int64 {
+                try await store.pool.query("SELECT count(*) FROM \(schema).applied", []).rows[0].decode(Int64.self, at: 0)
+            }
+            try await waitUntil(.seconds(20)) { try await applied() == 6 && seen.withLock { $0.count } == 6 }
+            try await store.resetSubscription("reset-eo", to: .afterPosition(all[2]))
+            try await store.resetSubscription("reset-alo", to: .start)
+            try await waitUntil(.seconds(20)) { try await applied() == 9 && seen.withLock { $0.count } == 12 }
+            #expect(seen.withLock { $0 } == all + all)
+            exactly.stop()
+            iterated.stop()
+            try await runner.value
+            try await iterating.value
+            let rows = try await store.pool.query("SELECT position FROM \(schema).applied ORDER BY position", []).rows
+            #expect(try rows.map { try $0.decode(Int64.self, at: 0) } == (all + all[3...]).sorted())
+            let unknown = await #expect(throws: EventStoreError.self) { try await store.resetSubscription("nobody", to: .start) }
+            #expect(unknown?.code == .notFound)
+        }
+
         /// One runner per name: a second store (its own pool, as another process would have)
         /// subscribing with the same name stands by, and takes over when the first one's
         /// connection dies.
