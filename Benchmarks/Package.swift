@@ -4,7 +4,7 @@ import PackageDescription
 // Benchmarks live in their own package so that heavy peers (postgres-nio, SwiftNIO) never become
 // dependencies of the libraries. Run from this folder:
 //
-//   swift run -c release PGBench [--only append|roundtrip|pipeline|read|store|notify|pool] [--events N]
+//   swift run -c release PGBench [--only append|roundtrip|pipeline|read|store|notify|pool|sublatency|catchup] [--events N]
 //   swift run -c release RoundTripBench
 //   swift run -c release StreamMemoryBench
 

@@ -3,7 +3,7 @@ import Foundation
 /// The command line of `PGBench`.
 struct Options {
     enum Benchmark: String, CaseIterable {
-        case append, roundtrip, pipeline, read, store, notify, pool
+        case append, roundtrip, pipeline, read, store, notify, pool, sublatency, catchup
     }
 
     /// The benchmarks to run, in this order.
@@ -32,18 +32,21 @@ struct Options {
     var poolTasks = 64
     /// Each pool's maximum (and, for postgres-nio, minimum) number of connections.
     var poolConnections = 8
+    /// Timed probe appends of the subscription latency benchmark (each scenario).
+    var probes = 2_000
 
     static let usage = """
-        usage: PGBench [--only append|roundtrip|pipeline|read|store|notify|pool[,...]] [--url URI] [--unix]
-                       [--events N] [--streams N] [--batch N] [--queries N]
+        usage: PGBench [--only append|roundtrip|pipeline|read|store|notify|pool|sublatency|catchup[,...]]
+                       [--url URI] [--unix] [--events N] [--streams N] [--batch N] [--queries N]
                        [--pipeline-queries N] [--depth N] [--notifications N]
-                       [--pool-queries N] [--pool-tasks N] [--pool-connections N]
+                       [--pool-queries N] [--pool-tasks N] [--pool-connections N] [--probes N]
 
           --only       run only these benchmarks (comma-separated, or repeat the option)
           --url        a libpq connection string (postgres://user:pass@host:port/db); default:
                        start a private PostgreSQL server (needs a local installation)
           --unix       with the private server, connect over its Unix socket instead of TCP
-          --events     events appended by each append and store contender, rows read (1000000)
+          --events     events appended by each append and store contender, rows read, events
+                       a subscription catches up on (1000000)
           --streams    streams the events are spread over (10000)
           --batch      events per transaction (1000)
           --queries    sequential round trips (20000)
@@ -53,6 +56,7 @@ struct Options {
           --pool-queries  queries through each pool, split over the tasks (200000)
           --pool-tasks    concurrent tasks sharing each pool (64)
           --pool-connections  connections of each pool (8)
+          --probes     timed probe appends per subscription latency scenario (2000)
         """
 
     init(arguments: [String]) throws {
@@ -88,6 +92,7 @@ struct Options {
             case "--pool-queries": poolQueries = try count(argument)
             case "--pool-tasks": poolTasks = try count(argument)
             case "--pool-connections": poolConnections = try count(argument)
+            case "--probes": probes = try count(argument)
             case "--help", "-h": throw UsageError(nil)
             default: throw UsageError("unknown argument \(argument)")
             }

@@ -38,6 +38,8 @@ struct Outcome {
     var mean: Double?
     /// Something the reader must know, such as "1 transaction" or how latency was measured.
     var note: String?
+    /// Further figures for the JSON line only (name, value), such as `p90_us` or `rss_growth_mb`.
+    var extra: [(String, Double)] = []
 
     var rate: Double? { status == .ok && cost.wall > 0 ? Double(operations) / cost.wall : nil }
 
@@ -97,6 +99,7 @@ final class Report {
             if let p50 = outcome.p50 { fields.append(("p50_us", number(p50, 2))) }
             if let p99 = outcome.p99 { fields.append(("p99_us", number(p99, 2))) }
             if let mean = outcome.mean { fields.append(("mean_us", number(mean, 2))) }
+            for (name, value) in outcome.extra { fields.append((name, number(value, 3))) }
         }
         if let note = outcome.note { fields.append(("note", quote(note))) }
         return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
@@ -144,7 +147,7 @@ final class Report {
         case "ratio_to_ceiling": return "÷ceiling"
         case "ratio_to_postgres_nio": return "÷nio"
         case "ratio_to_libpq": return "÷libpq"
-        default: return storeRatioLabels[key] ?? notifyRatioLabels[key] ?? key
+        default: return storeRatioLabels[key] ?? notifyRatioLabels[key] ?? subscriptionRatioLabels[key] ?? key
         }
     }
 
@@ -152,11 +155,14 @@ final class Report {
     /// libpq's (pgbench): the same method (query, prepared, copy, ...) if it ran, else the best.
     /// The store benchmark compares against peers of its own (StoreRatios.swift), the notify
     /// benchmark latencies (NotifyBench.swift), the pool benchmark against postgres-nio's best
-    /// (PoolBench.swift).
+    /// (PoolBench.swift), the subscription benchmarks against their goals and a plain read
+    /// (SubscriptionRatios.swift).
     func ratios(_ outcome: Outcome) -> [(String, Double)] {
         if outcome.bench == StoreBench.bench { return storeRatios(outcome) }
         if outcome.bench == NotifyBench.bench { return notifyRatios(outcome) }
         if outcome.bench == PoolBench.bench { return poolRatios(outcome) }
+        if outcome.bench == SubscribeLatency.bench { return latencyRatios(outcome) }
+        if outcome.bench == CatchUpBench.bench { return catchUpRatios(outcome) }
         guard outcome.library == .pgwire, let rate = outcome.rate else { return [] }
         let peers = outcomes.filter { $0.bench == outcome.bench && $0.rate != nil }
         var result: [(String, Double)] = []

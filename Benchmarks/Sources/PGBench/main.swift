@@ -1,9 +1,9 @@
 // PGWire against postgres-nio, libpq (pgbench) and the server's own ceiling, in one run on one
 // server: appending events, sequential round trips, pipelined queries and reading events; then
 // PGEventStore's append against the same ceilings; then NOTIFY-to-listener latency and pool
-// throughput.
+// throughput; then PGEventStore's subscriptions: append-to-handler latency and catch-up throughput.
 //
-//   swift run -c release PGBench [--only append|roundtrip|pipeline|read|store|notify|pool] [--events N] [--url URI]
+//   swift run -c release PGBench [--only append|roundtrip|pipeline|read|store|notify|pool|sublatency|catchup] [--events N] [--url URI]
 //
 // Each contender prints a JSON line (starting with `{`) and a table row as it finishes; a
 // summary with ratios follows at the end. See README.md.
@@ -44,6 +44,8 @@ enum Harness {
                 case .store: try await StoreBench.run(target, options, report)
                 case .notify: try await NotifyBench.run(target, options, report)
                 case .pool: try await PoolBench.run(target, options, report)
+                case .sublatency: try await SubscribeLatency.run(target, options, report)
+                case .catchup: try await CatchUpBench.run(target, options, report)
                 }
             } catch {
                 print("\(benchmark.rawValue) failed: \(error)")
@@ -58,7 +60,7 @@ enum Harness {
         let scale = "events \(options.events), streams \(options.streams), batch \(options.batchSize), "
             + "queries \(options.queries), pipeline queries \(options.pipelineQueries), depth \(options.depth), "
             + "notifications \(options.notifications), pool queries \(options.poolQueries) "
-            + "(\(options.poolTasks) tasks, \(options.poolConnections) connections)"
+            + "(\(options.poolTasks) tasks, \(options.poolConnections) connections), probes \(options.probes)"
         let legend = "per second = events, queries or rows per second; client s = CPU seconds of this process "
             + "(getrusage) or of pgbench; server s = CPU seconds of the serving backend (/proc)"
         report.printSummary(header: [machine, scale, legend])
