@@ -135,35 +135,22 @@ extension StoreIntegration {
         /// exactly-once one's next save would otherwise fail against the moved row, and roll
         /// back), and an unknown name is refused.
         @Test func resetReplaysRunningSubscriptions() async throws {
-            let store = try await StoreIntegration.freshStore()
+            let (store, all) = try await StoreIntegration.storeWithAppliedTable(events: 6, stream: "x-1")
             defer { Task { await store.close() } }
-            let schema = store.configuration.schema
-            _ = try await store.pool.simpleQuery("CREATE TABLE \(schema).applied (position int8 NOT NULL)")
-            try await store.append(to: "x-1", try StoreIntegration.events(6))
-            let all = try await store.readAll().collect().map(\.position)
             let exactly = try store.subscribe("reset-eo")
-            let runner = Task {
-                try await exactly.run { events, transaction in
-                    _ = try await transaction.execute("INSERT INTO \(schema).applied SELECT unnest($1::int8[])", [events.map(\.position)])
-                }
-            }
+            let runner = Task { try await exactly.run { events, transaction in try await StoreIntegration.apply(events, on: transaction, store) } }
             let iterated = try store.subscribe("reset-alo")
-            let seen = Mutex<[Int64]>([])
-            let iterating = Task { for try await event in iterated { seen.withLock { $0.append(event.position) } } }
-            func applied() async throws -> Int64 {
-                try await store.pool.query("SELECT count(*) FROM \(schema).applied", []).rows[0].decode(Int64.self, at: 0)
-            }
-            try await waitUntil(.seconds(20)) { try await applied() == 6 && seen.withLock { $0.count } == 6 }
+            let (seen, iterating) = consume(iterated)
+            try await waitUntil(.seconds(20)) { try await StoreIntegration.appliedPositions(store).count == 6 && seen.count == 6 }
             try await store.resetSubscription("reset-eo", to: .afterPosition(all[2]))
             try await store.resetSubscription("reset-alo", to: .start)
-            try await waitUntil(.seconds(20)) { try await applied() == 9 && seen.withLock { $0.count } == 12 }
-            #expect(seen.withLock { $0 } == all + all)
+            try await waitUntil(.seconds(20)) { try await StoreIntegration.appliedPositions(store).count == 9 && seen.count == 12 }
+            #expect(seen.all == all + all)
             exactly.stop()
             iterated.stop()
             try await runner.value
             try await iterating.value
-            let rows = try await store.pool.query("SELECT position FROM \(schema).applied ORDER BY position", []).rows
-            #expect(try rows.map { try $0.decode(Int64.self, at: 0) } == (all + all[3...]).sorted())
+            #expect(try await StoreIntegration.appliedPositions(store) == all + all[3...])
             let unknown = await #expect(throws: EventStoreError.self) { try await store.resetSubscription("nobody", to: .start) }
             #expect(unknown?.code == .notFound)
         }
@@ -202,35 +189,3 @@ extension StoreIntegration {
 }
 
 private struct Poison: Error {}
-
-/// A thread-safe count for tests.
-final class Counter: Sendable {
-    private let count = Mutex(0)
-    func add(_ n: Int = 1) { count.withLock { $0 += n } }
-    var value: Int { count.withLock { $0 } }
-}
-
-/// Polls `condition` until it holds, failing after `limit`.
-func waitUntil(_ limit: Duration, _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + limit
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else { throw WaitExpired() }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-}
-
-struct WaitExpired: Error {}
-
-/// Runs `body`, failing when it takes longer than `limit` (it is cancelled then).
-func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw WaitExpired() }
-        return value
-    }
-}

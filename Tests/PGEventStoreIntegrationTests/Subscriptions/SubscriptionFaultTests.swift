@@ -17,20 +17,12 @@ extension StoreIntegration {
         /// while events are appended: the at-least-once subscriber gets every event, and the
         /// exactly-once one applies each exactly once.
         @Test func backendTerminatedMidStream() async throws {
-            let store = try await StoreIntegration.freshStore()
+            let (store, _) = try await StoreIntegration.storeWithAppliedTable(events: 0, stream: "")
             defer { Task { await store.close() } }
-            let schema = store.configuration.schema
-            _ = try await store.pool.simpleQuery("CREATE TABLE \(schema).applied (seq bigserial, position int8 NOT NULL)")
             let atLeastOnce = try store.subscribe("terminated-alo", options: Self.quick)
             let exactly = try store.subscribe("terminated-eo", options: Self.quick)
-            let seen = Mutex<[Int64]>([])
-            let alo = Task { for try await event in atLeastOnce { seen.withLock { $0.append(event.position) } } }
-            let eo = Task {
-                try await exactly.run { events, transaction in
-                    _ = try await transaction.execute(
-                        "INSERT INTO \(schema).applied (position) SELECT unnest($1::int8[])", [events.map(\.position)])
-                }
-            }
+            let (seen, alo) = consume(atLeastOnce)
+            let eo = Task { try await exactly.run { events, transaction in try await StoreIntegration.apply(events, on: transaction, store) } }
             for round in 0..<3 {
                 try await store.append(to: "t-\(round)", try StoreIntegration.events(50))
                 try await waitUntil(.seconds(20)) { try await store.subscriptions().allSatisfy { $0.runnerPIDs.count == 1 } }
@@ -41,18 +33,15 @@ extension StoreIntegration {
             }
             let order = try await store.readAll().collect().map(\.position)
             try await waitUntil(.seconds(30)) {
-                let applied = try await store.pool.query("SELECT count(*) FROM \(schema).applied", []).rows[0].decode(Int64.self, at: 0)
-                return seen.withLock { Set($0).count } == order.count && applied >= Int64(order.count)
+                let applied = try await StoreIntegration.appliedPositions(store).count
+                return seen.distinctCount == order.count && applied >= order.count
             }
             atLeastOnce.stop()
             exactly.stop()
             try await alo.value
             try await eo.value
-            var first = Set<Int64>()
-            #expect(seen.withLock { $0 }.filter { first.insert($0).inserted } == order)
-            let applied = try await store.pool.query("SELECT position FROM \(schema).applied ORDER BY seq", []).rows
-                .map { try $0.decode(Int64.self, at: 0) }
-            #expect(applied == order)
+            #expect(seen.firstDeliveries == order)
+            #expect(try await StoreIntegration.appliedPositions(store) == order)
         }
 
         /// The server restarts under a running subscription: it reconnects by itself and goes
@@ -69,10 +58,9 @@ extension StoreIntegration {
             defer { Task { await store.close() } }
             try await store.migrate()
             let subscription = try store.subscribe("restart", options: Self.quick)
-            let seen = Mutex<[Int64]>([])
-            let consumer = Task { for try await event in subscription { seen.withLock { $0.append(event.position) } } }
+            let (seen, consumer) = consume(subscription)
             try await store.append(to: "r-1", try StoreIntegration.events(10))
-            try await waitUntil(.seconds(20)) { seen.withLock { $0.count } >= 10 }
+            try await waitUntil(.seconds(20)) { seen.count >= 10 }
 
             try await onOwnThread { [server] in try server.stop() }
             try await Task.sleep(for: .milliseconds(300))
@@ -80,11 +68,10 @@ extension StoreIntegration {
             try await waitUntil(.seconds(30)) {
                 (try? await store.append(to: "r-1", try StoreIntegration.events(10, first: 10))) != nil
             }
-            try await waitUntil(.seconds(30)) { seen.withLock { Set($0).count } >= 20 }
+            try await waitUntil(.seconds(30)) { seen.distinctCount >= 20 }
             subscription.stop()
             try await consumer.value
-            var first = Set<Int64>()
-            #expect(seen.withLock { $0 }.filter { first.insert($0).inserted } == (try await store.readAll().collect().map(\.position)))
+            #expect(seen.firstDeliveries == (try await store.readAll().collect().map(\.position)))
             try await onOwnThread { [server] in try server.stop() }
         }
 
@@ -103,10 +90,9 @@ extension StoreIntegration {
             defer { Task { await store.close() } }
             try await store.migrate()
             let subscription = try store.subscribe("frozen", options: Self.quick)
-            let seen = Mutex<[Int64]>([])
-            let consumer = Task { for try await event in subscription { seen.withLock { $0.append(event.position) } } }
+            let (seen, consumer) = consume(subscription)
             try await store.append(to: "f-1", try StoreIntegration.events(5))
-            try await waitUntil(.seconds(20)) { seen.withLock { $0.count } >= 5 }
+            try await waitUntil(.seconds(20)) { seen.count >= 5 }
             let before = try #require(try await store.subscriptions().first?.runnerPIDs.first)
             proxy.freeze()
             // Appends go through connections opened after the freeze (the pool's idle ones
@@ -114,24 +100,19 @@ extension StoreIntegration {
             let writer = try await StoreIntegration.freshWriter(schema: schema)
             defer { Task { await writer.close() } }
             try await writer.append(to: "f-1", try StoreIntegration.events(5, first: 5))
-            try await waitUntil(.seconds(30)) { seen.withLock { Set($0).count } >= 10 }
+            try await waitUntil(.seconds(30)) { seen.distinctCount >= 10 }
             let after = try await writer.subscriptions().first?.runnerPIDs ?? []
             #expect(!after.contains(before), "the frozen session \(before) was ended; runners now \(after)")
             subscription.stop()
             try await withTimeout(.seconds(20)) { try await consumer.value }
-            var first = Set<Int64>()
-            #expect(seen.withLock { $0 }.filter { first.insert($0).inserted } == (try await writer.readAll().collect().map(\.position)))
+            #expect(seen.firstDeliveries == (try await writer.readAll().collect().map(\.position)))
         }
 
         /// A task cancelled after handling and before its checkpoint: the at-least-once
         /// subscription delivers the event again; the exactly-once one applies it once.
         @Test func cancelledBetweenHandlingAndCheckpoint() async throws {
-            let store = try await StoreIntegration.freshStore()
+            let (store, all) = try await StoreIntegration.storeWithAppliedTable(events: 5, stream: "c-1")
             defer { Task { await store.close() } }
-            let schema = store.configuration.schema
-            _ = try await store.pool.simpleQuery("CREATE TABLE \(schema).applied (position int8 NOT NULL)")
-            try await store.append(to: "c-1", try StoreIntegration.events(5))
-            let all = try await store.readAll().collect().map(\.position)
 
             // At-least-once: the third event is in hand when the task is cancelled.
             let handling = Mutex<Int64?>(nil)
@@ -158,7 +139,7 @@ extension StoreIntegration {
             let wrote = Mutex(false)
             let third = Task {
                 try await store.subscribe("cancel-eo").run { events, transaction in
-                    _ = try await transaction.execute("INSERT INTO \(schema).applied SELECT unnest($1::int8[])", [events.map(\.position)])
+                    try await StoreIntegration.apply(events, on: transaction, store)
                     wrote.withLock { $0 = true }
                     try await Task.sleep(for: .seconds(60))
                 }
@@ -168,16 +149,12 @@ extension StoreIntegration {
             await #expect(throws: CancellationError.self) { try await third.value }
             let rerun = try store.subscribe("cancel-eo")
             let fourth = Task {
-                try await rerun.run { events, transaction in
-                    _ = try await transaction.execute("INSERT INTO \(schema).applied SELECT unnest($1::int8[])", [events.map(\.position)])
-                }
+                try await rerun.run { events, transaction in try await StoreIntegration.apply(events, on: transaction, store) }
             }
             try await waitUntil(.seconds(20)) { try await store.subscriptions().first { $0.name == "cancel-eo" }?.lagEvents == 0 }
             rerun.stop()
             try await fourth.value
-            let applied = try await store.pool.query("SELECT position FROM \(schema).applied ORDER BY position", []).rows
-                .map { try $0.decode(Int64.self, at: 0) }
-            #expect(applied == all)
+            #expect(try await StoreIntegration.appliedPositions(store) == all)
         }
     }
 }
