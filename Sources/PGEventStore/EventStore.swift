@@ -115,6 +115,8 @@ public final class EventStore: Sendable {
     /// Set by ``close()``: a store with a borrowed pool must refuse work too, though its pool
     /// stays open.
     let closed = Atomic(false)
+    /// The subscriptions made from this store, told to stop by ``close()``.
+    let subscriptionWakes = SubscriptionWakes()
 
     /// Creates a store; it connects when first used.
     /// - Throws: ``EventStoreError/Code/invalidArgument`` for an unusable schema name.
@@ -155,9 +157,12 @@ public final class EventStore: Sendable {
     /// Refuses new operations from now on and, when the store made its pool, closes it: idle
     /// connections close at once, operations still running have up to
     /// ``Configuration/closeTimeout`` to finish before their connections are closed under them.
-    /// A pool given in ``Configuration/pool`` stays open: the application closes it.
+    /// A pool given in ``Configuration/pool`` stays open: the application closes it. Running
+    /// subscriptions are asked to stop (as ``EventSubscription/stop()``): they save their
+    /// checkpoints on their own connections and end.
     public func close() async {
         closed.store(true, ordering: .releasing)
+        subscriptionWakes.stopAll()
         if ownsPool { await pool.close(timeout: configuration.closeTimeout) }
     }
 }

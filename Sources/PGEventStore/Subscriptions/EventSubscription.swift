@@ -49,6 +49,7 @@ public final class EventSubscription: AsyncSequence, Sendable {
         self.name = name
         self.filter = filter
         self.options = options
+        store.subscriptionWakes.add(wake)
     }
 
     func makeEngine() -> SubscriptionEngine {

@@ -31,6 +31,24 @@ extension StoreIntegration {
             #expect(info.lagEvents == 0)
         }
 
+        /// Closing the store stops its subscriptions: the loop ends with everything handled
+        /// checkpointed, and the closed store refuses new subscriptions.
+        @Test func closingTheStoreStopsItsSubscriptions() async throws {
+            let store = try await StoreIntegration.freshStore()
+            try await store.append(to: "k-1", try StoreIntegration.events(3))
+            let (seen, consumer) = consume(try store.subscribe("closing", options: SubscriptionOptions(checkpointInterval: .seconds(60))))
+            try await waitUntil(.seconds(20)) { seen.count == 3 }
+            await store.close()
+            try await withTimeout(.seconds(20)) { try await consumer.value }
+            let reopened = try await StoreIntegration.freshWriter(schema: store.configuration.schema)
+            defer { Task { await reopened.close() } }
+            let info = try #require(try await reopened.subscriptions().first)
+            let last = try #require(try await reopened.readAll().collect().last)
+            #expect(info.checkpoint >= last.globalPosition)
+            #expect(info.lagEvents == 0)
+            await #expect(throws: EventStoreError.self) { try store.subscribe("after-close") }
+        }
+
         /// A second run resumes after the saved checkpoint: nothing handled is delivered again
         /// after a graceful stop.
         @Test func resumesAfterItsCheckpoint() async throws {
