@@ -134,6 +134,8 @@ extension SubscriptionEngine {
                 cursor = hadShares ? min(cursor, place) : place
             }
             if !hadShares, let lowest = shares.values.map(\.handled).min() { cursor = lowest }
+            // The new shares may have events waiting: fetch now rather than wait for an append.
+            caughtUpBelow = nil
             metrics.sharesHeld(shares.count)
             logger.debug("subscription took shares", metadata: ["shares": "\(taken)", "members": "\(members.count)"])
         }
