@@ -1,4 +1,5 @@
 import Foundation
+import PGEventStore
 import Testing
 
 extension CLI {
@@ -8,9 +9,10 @@ extension CLI {
             let schema = CLI.freshSchema()
             let first = try await CLI.run(["migrate"], schema: schema)
             #expect(first.status == 0)
-            #expect(first.stdout == "schema \(schema): version 1 (was 0)\n")
+            let latest = EventStore.latestSchemaVersion
+            #expect(first.stdout == "schema \(schema): version \(latest) (was 0)\n")
             let second = try await CLI.run(["migrate"], schema: schema)
-            #expect(second.stdout == "schema \(schema): version 1 (was 1)\n")
+            #expect(second.stdout == "schema \(schema): version \(latest) (was \(latest))\n")
         }
 
         @Test func appendPrintsVersionAndPositionsAndReadPrintsEveryField() async throws {
@@ -98,7 +100,7 @@ extension CLI {
             #expect(json.lines.count == 1)
             let status = try #require(try json.jsonLines().first)
             #expect(status["schema"] as? String == schema)
-            #expect(status["schema_version"] as? Int == 1)
+            #expect(status["schema_version"] as? Int == EventStore.latestSchemaVersion)
             #expect(status["event_count"] as? Int == 3)
             #expect(status["stream_count"] as? Int == 3)
             #expect(status["barrier_holder"] is NSNull)
