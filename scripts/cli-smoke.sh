@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI's check of the pgevents tool as users run it: the release build on its embedded server
 # (a throwaway data folder the postgres user can reach, so it also works as root), one
-# migrate/append/read/status round trip with its output checked, a version conflict's exit
+# migrate/append/read/tail/subscriptions/status round trip with its output checked, a version conflict's exit
 # status, and a short benchmark. Usage: scripts/cli-smoke.sh [PATH_TO_PGEVENTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ expect() { # expect NAME OUTPUT PATTERN
 if ldd "$pgevents" | grep -q libpq; then fail "pgevents links libpq"; fi
 "$pgevents" --help >/dev/null
 
-expect migrate "$("$pgevents" migrate "${data[@]}")" 'version 1'
+expect migrate "$("$pgevents" migrate "${data[@]}")" 'version 2 \(was 0\)'
 expect append "$("$pgevents" append order-1 --type OrderPlaced --data '{"total": 12}' --expected no-stream "${data[@]}")" \
     '"stream":"order-1","version":1,.*"positions":\[[0-9]+\]'
 set +e
@@ -28,7 +28,9 @@ status=$?
 set -e
 [ "$status" = 3 ] || fail "a version conflict exited $status, expected 3"
 expect read "$("$pgevents" read order-1 "${data[@]}")" '^\{"id":"[0-9a-f-]{36}","stream":"order-1","version":1,.*"type":"OrderPlaced","data":\{"total": 12\}'
-expect status "$("$pgevents" status --json "${data[@]}")" '"schema_version":1,.*"event_count":1,"stream_count":1'
+expect status "$("$pgevents" status --json "${data[@]}")" '"schema_version":2,.*"event_count":1,"stream_count":1,.*"subscriptions":\[\]'
+expect tail "$("$pgevents" tail --from start --limit 1 "${data[@]}")" '"stream":"order-1","version":1,'
+expect subscriptions "$("$pgevents" subscriptions "${data[@]}")" '^no subscriptions'
 expect bench "$("$pgevents" bench --events 20000 --json "${data[@]}")" '"events":20000'
 if pgrep -f "$folder" >/dev/null; then fail "a PostgreSQL server outlived pgevents"; fi
 echo "cli-smoke: ok"

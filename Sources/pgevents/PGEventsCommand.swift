@@ -4,13 +4,16 @@ import ArgumentParser
 struct PGEventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pgevents",
-        abstract: "Append, read and inspect a PGEventStore event store in PostgreSQL, and benchmark it.",
+        abstract: "Append, read, follow and inspect a PGEventStore event store in PostgreSQL, and benchmark it.",
         discussion: """
             EXAMPLES:
               pgevents migrate
               pgevents append order-1 --type OrderPlaced --data '{"total": 12}'
               pgevents read order-1
               pgevents read-all --from 0 --category order
+              pgevents tail --category order
+              pgevents subscriptions
+              pgevents subscription reset orders-view --to start
               pgevents status --json
               pgevents bench --events 100000
               pgevents status --url postgresql://app:secret@localhost:5432/app
@@ -24,8 +27,8 @@ struct PGEventsCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            MigrateCommand.self, AppendCommand.self, ReadCommand.self, ReadAllCommand.self, StatusCommand.self,
-            BenchCommand.self,
+            MigrateCommand.self, AppendCommand.self, ReadCommand.self, ReadAllCommand.self, TailCommand.self,
+            SubscriptionsCommand.self, SubscriptionCommand.self, StatusCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -4,7 +4,9 @@ import Testing
 /// `--help` everywhere, and exit status 2 for every kind of bad command line. None of these
 /// touch a server.
 @Suite struct HelpAndUsageTests {
-    static let commands = ["migrate", "append", "read", "read-all", "status", "bench"]
+    static let commands = [
+        "migrate", "append", "read", "read-all", "tail", "subscriptions", "subscription reset", "status", "bench",
+    ]
 
     @Test func rootHelpDocumentsCommandsConnectionRuleAndExitCodes() async throws {
         let result = try await PGEventsProcess.run(["--help"])
@@ -17,7 +19,7 @@ import Testing
 
     @Test(arguments: commands)
     func everyCommandHasHelpWithExamplesAndTheGlobalOptions(_ command: String) async throws {
-        let result = try await PGEventsProcess.run([command, "--help"])
+        let result = try await PGEventsProcess.run(command.split(separator: " ").map(String.init) + ["--help"])
         #expect(result.status == 0)
         for text in ["EXAMPLES", "pgevents \(command)", "--url", "--schema", "--data-dir"] {
             #expect(result.stdout.contains(text), "\(command) --help lacks \(text)")
@@ -35,6 +37,11 @@ import Testing
         ["read", "s", "--limit", "0"],
         ["read-all", "--from", "1/2/3"],
         ["read-all", "--from", "minus"],
+        ["tail", "--from", "sometime"],
+        ["tail", "--limit", "0"],
+        ["subscription", "reset", "view"],  // no --to
+        ["subscription", "reset", "--to", "start"],  // no name
+        ["subscription", "reset", "view", "--to", "1/2/3"],
         ["status", "--frobnicate"],
         ["status", "--url", "postgresql://localhost/x", "--data-dir", "/tmp/x"],
         ["bench", "--writers", "3", "--streams", "2"],

@@ -47,6 +47,15 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "]"))
     }
 
+    mutating func strings(_ key: String, _ values: [String]) {
+        self.key(key)
+        bytes.append(contentsOf: Self.array(values.map { value in
+            var literal: [UInt8] = []
+            Self.appendString(value, to: &literal)
+            return literal
+        }))
+    }
+
     /// A value that is already JSON text.
     mutating func raw(_ key: String, _ json: some Collection<UInt8>) {
         self.key(key)
@@ -68,6 +77,17 @@ struct JSONWriter {
         isEmpty = false
         Self.appendString(key, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// A JSON array of values that are already JSON text (objects another writer finished).
+    static func array(_ elements: [[UInt8]]) -> [UInt8] {
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (index, element) in elements.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: element)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return bytes
     }
 
     /// `value` as a JSON string literal: quotes, backslashes and control characters escaped,

@@ -25,13 +25,17 @@ final class StandardOutput: Sendable {
         }
     }
 
-    /// Writes out what is buffered.
-    func flush() {
+    /// Writes out what is buffered. Returns false when stdout refuses it (a pipe whose reader
+    /// is gone, with SIGPIPE ignored), so a command that would run on (`tail`) can end.
+    @discardableResult
+    func flush() -> Bool {
         buffer.withLock { drain(&$0) }
     }
 
-    private func drain(_ buffer: inout [UInt8]) {
-        buffer.withUnsafeBytes { _ = WriteAll.write(descriptor, $0) }
+    @discardableResult
+    private func drain(_ buffer: inout [UInt8]) -> Bool {
+        let written = buffer.withUnsafeBytes { WriteAll.write(descriptor, $0) }
         buffer.removeAll(keepingCapacity: true)
+        return written
     }
 }

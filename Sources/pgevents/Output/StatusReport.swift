@@ -1,6 +1,7 @@
 import PGEventStore
 
-/// ``StoreStatus`` for people (aligned lines) and for machines (one JSON object).
+/// ``StoreStatus`` for people (aligned lines, then the subscriptions' table) and for machines
+/// (one JSON object).
 struct StatusReport {
     let schema: String
     let server: String
@@ -27,8 +28,13 @@ struct StatusReport {
         } else {
             rows.append(("barrier holder", "none"))
         }
+        if status.schemaVersion > 0 {
+            rows.append(("subscriptions", status.subscriptions.isEmpty ? "none" : String(status.subscriptions.count)))
+        }
         let width = rows.map(\.0.count).max() ?? 0
-        return rows.map { $0.0 + ":" + String(repeating: " ", count: width - $0.0.count + 1) + $0.1 + "\n" }.joined()
+        let lines = rows.map { $0.0 + ":" + String(repeating: " ", count: width - $0.0.count + 1) + $0.1 + "\n" }.joined()
+        guard !status.subscriptions.isEmpty else { return lines }
+        return lines + SubscriptionReport.table(status.subscriptions, indent: "  ")
     }
 
     func json() -> String {
@@ -54,6 +60,7 @@ struct StatusReport {
         } else {
             json.null("barrier_holder")
         }
+        json.raw("subscriptions", SubscriptionReport.jsonArray(status.subscriptions))
         json.string("server", server)
         return String(decoding: json.finished(), as: UTF8.self) + "\n"
     }
