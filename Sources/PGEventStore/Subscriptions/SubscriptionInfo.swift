@@ -7,7 +7,9 @@ public struct SubscriptionInfo: Sendable, Hashable {
     public struct Share: Sendable, Hashable {
         /// 0 ..< ``SubscriptionInfo/partitions``.
         public var index: Int
-        /// The last place handled.
+        /// Where the share resumes: after the last event handled, or `(barrier, 0)` once it
+        /// found nothing more below the read barrier (every transaction below it handled,
+        /// including those whose events its filter skips).
         public var checkpoint: GlobalPosition
         /// When the checkpoint last moved.
         public var updatedAt: Date
