@@ -155,8 +155,8 @@ final class Report {
     /// libpq's (pgbench): the same method (query, prepared, copy, ...) if it ran, else the best.
     /// The store benchmark compares against peers of its own (StoreRatios.swift), the notify
     /// benchmark latencies (NotifyBench.swift), the pool benchmark against postgres-nio's best
-    /// (PoolBench.swift), the subscription benchmarks against their goals and a plain read
-    /// (SubscriptionRatios.swift).
+    /// (PoolBench.swift), the subscription benchmarks against their goals, their latency floors
+    /// and a plain read (SubscriptionRatios.swift).
     func ratios(_ outcome: Outcome) -> [(String, Double)] {
         if outcome.bench == StoreBench.bench { return storeRatios(outcome) }
         if outcome.bench == NotifyBench.bench { return notifyRatios(outcome) }

@@ -12,6 +12,11 @@ import Synchronization
 /// `loadWriters` tasks append small batches to other streams as fast as they can (the
 /// subscriber gets those events too). Timestamps are kept in memory; the figures are computed
 /// after the run.
+///
+/// Two floors (SubscribeFloors.swift) go with them: the notify floor, a plain listener on the
+/// store's channel beside each subscriber (same probes, same load), and the barrier floor, a
+/// pass of its own per load (its own probes and load, no subscriber) in which a plain
+/// connection polls the read barrier until each probe's transaction is below it.
 enum SubscribeLatency {
     static let bench = "sublatency"
     static let probeStream = "probe-1"
@@ -29,6 +34,9 @@ enum SubscribeLatency {
     static let goalP99 = 2_000.0
     /// A run whose subscriber makes no progress for this long while awaited fails.
     static let stallSeconds = 30
+    /// The store's notification channel (`StoreSchema.notificationChannel`, internal to the
+    /// library): `pgevents.<schema>`, which fits the 63-byte limit here.
+    static let notificationChannel = "pgevents." + BenchStore.schema
 
     enum Form: String {
         /// `for try await event in subscription` (at-least-once).
@@ -37,14 +45,33 @@ enum SubscribeLatency {
         case run
     }
 
+    /// One pass: a fresh store, warm-up and timed probes, with or without load.
+    enum Pass {
+        /// A subscriber of the form, and the notify floor's listener beside it.
+        case subscription(Form)
+        /// No subscriber: the barrier poller, and the notify floor's listener.
+        case barrier
+    }
+
+    static func loadKey(_ writers: Int) -> String { writers == 0 ? "idle" : "load" }
+    /// The notify floor's row for a subscription row ("iterator-load" → "notify-iterator-load").
+    static func notifyKey(of subscriptionKey: String) -> String { "notify-" + subscriptionKey }
+    /// The barrier floor's row for a subscription row ("iterator-load" → "barrier-load").
+    static func barrierKey(of subscriptionKey: String) -> String {
+        "barrier-" + (subscriptionKey.split(separator: "-").last.map(String.init) ?? "")
+    }
+
     static func run(_ target: Target, _ options: Options, _ report: Report) async throws {
         try await target.withPGWire { admin in
-            for form in [Form.iterator, .run] {
-                for writers in [0, loadWriters] {
-                    let outcome = await measure(form, writers: writers, probes: options.probes, target, admin)
-                    report.add(outcome)
-                    if outcome.status == .ok, let figures = outcome.note?.components(separatedBy: "; figures: ").last {
-                        print("sublatency: \(outcome.name): \(figures)")
+            // By load, the barrier pass between the two forms: each floor ran next to the rows
+            // it is compared with (the host's noise drifts over minutes).
+            for writers in [0, loadWriters] {
+                for pass in [Pass.subscription(.iterator), .barrier, .subscription(.run)] {
+                    for outcome in await measure(pass, writers: writers, probes: options.probes, target, admin) {
+                        report.add(outcome)
+                        if outcome.status == .ok, let figures = outcome.note?.components(separatedBy: "; figures: ").last {
+                            print("sublatency: \(outcome.name): \(figures)")
+                        }
                     }
                 }
             }
@@ -52,22 +79,36 @@ enum SubscribeLatency {
         }
     }
 
-    static func measure(_ form: Form, writers: Int, probes: Int, _ target: Target, _ admin: PGConnection) async -> Outcome {
-        let load = writers == 0 ? "idle" : "load"
-        // "run" is the exactly-once form; the names fit the table's 40 characters.
-        let formName = form.rawValue
-        var outcome = Outcome(
-            bench: bench, key: "\(form.rawValue)-\(load)",
-            name: "subscription \(formName), " + (writers == 0 ? "no load" : "\(writers) writers"), library: .pgEventStore,
-            method: form.rawValue, unit: "probes")
-        let application = "pgbench-sublatency-\(form.rawValue)-\(load)"
+    /// One pass; returns its rows: the subscription's and its notify floor's, or the barrier floor's.
+    static func measure(_ pass: Pass, writers: Int, probes: Int, _ target: Target, _ admin: PGConnection) async -> [Outcome] {
+        let load = loadKey(writers)
+        let loadName = writers == 0 ? "no load" : "\(writers) writers"
+        var outcome: Outcome
+        var floor: Outcome?
+        let application: String
+        switch pass {
+        case .subscription(let form):
+            // "run" is the exactly-once form; the names fit the table's 40 characters.
+            outcome = Outcome(
+                bench: bench, key: "\(form.rawValue)-\(load)", name: "subscription \(form.rawValue), \(loadName)",
+                library: .pgEventStore, method: form.rawValue, unit: "probes")
+            floor = Outcome(
+                bench: bench, key: notifyKey(of: outcome.key), name: "notify floor, \(loadName) (\(form.rawValue) pass)",
+                library: .pgwire, method: "listen", unit: "probes")
+            application = "pgbench-sublatency-\(form.rawValue)-\(load)"
+        case .barrier:
+            outcome = Outcome(
+                bench: bench, key: "barrier-\(load)", name: "barrier floor, \(loadName) (own pass)", library: .pgwire,
+                method: "poll", unit: "probes")
+            application = "pgbench-sublatency-barrier-\(load)"
+        }
         do {
             let store = try await BenchStore.fresh(
                 target, admin, name: application, copyThreshold: BenchStore.defaultCopyThreshold, maximumConnections: writers + 2)
             do {
-                try await measure(form, writers: writers, probes: probes, store, admin, application, &outcome)
+                try await measure(pass, writers: writers, probes: probes, store, target, admin, application, &outcome, &floor)
                 await store.close()
-                if outcome.status == .ok, let work = try? await subscriberWork(admin) {
+                if case .subscription = pass, outcome.status == .ok, let work = try? await subscriberWork(admin) {
                     outcome.note! += "; the subscriber's statements, warm-up included: \(work.fetches) fetches "
                         + "(index scans of events_transaction_order), \(work.saves) checkpoint saves (updates of "
                         + "subscription_checkpoints) for \(total(outcome)) events"
@@ -79,8 +120,9 @@ enum SubscribeLatency {
             }
         } catch {
             outcome.status = .failed(String(describing: error))
+            if floor?.status == .ok { floor?.status = .failed("the pass failed: \(error)") }
         }
-        return outcome
+        return [outcome] + (floor.map { [$0] } ?? [])
     }
 
     /// The subscriber's events, from the outcome's figures.
@@ -101,16 +143,13 @@ enum SubscribeLatency {
         return (try row.decode(Int.self, at: 0), try row.decode(Int.self, at: 1))
     }
 
-    private static func measure(
-        _ form: Form, writers: Int, probes: Int, _ store: EventStore, _ admin: PGConnection, _ application: String,
-        _ outcome: inout Outcome
-    ) async throws {
-        let total = warmUp + probes
-        let record = ProbeRecord(count: total)
-        let subscription = try store.subscribe("pgbench-latency")
+    /// The subscriber in a task of its own: it takes the time first thing for each delivery
+    /// and hands the probes to `record`; returns how many events it had.
+    private static func startSubscriber(
+        _ form: Form, _ subscription: EventSubscription, _ record: ProbeRecord, key: String
+    ) -> Task<Int, Never> {
         let dump = ProcessInfo.processInfo.environment["PGBENCH_PROBE_DUMP"]
-        let key = outcome.key
-        let subscriber = Task { () -> Int in
+        return Task { () -> Int in
             var events = 0
             // For analysis (PGBENCH_PROBE_DUMP, iterator only): every delivery, with the
             // monotonic and the wall clock at one instant to place created_at (transaction start).
@@ -150,21 +189,63 @@ enum SubscribeLatency {
             }
             return events
         }
+    }
+
+    private static func measure(
+        _ pass: Pass, writers: Int, probes: Int, _ store: EventStore, _ target: Target, _ admin: PGConnection,
+        _ application: String, _ outcome: inout Outcome, _ floor: inout Outcome?
+    ) async throws {
+        let total = warmUp + probes
+        let record = ProbeRecord(count: total)
+        let listener = try await NotifyFloor.start(target, channel: notificationChannel)
+        let subscription: EventSubscription?
+        let subscriber: Task<Int, Never>?
+        let poller: BarrierPoller?
+        let polling: Task<Void, Never>?
+        do {
+            switch pass {
+            case .subscription(let form):
+                let subscribed = try store.subscribe("pgbench-latency")
+                (subscription, subscriber, poller, polling) = (
+                    subscribed, startSubscriber(form, subscribed, record, key: outcome.key), nil, nil
+                )
+            case .barrier:
+                let (started, task) = try await BarrierPoller.start(target, record: record)
+                (subscription, subscriber, poller, polling) = (nil, nil, started, task)
+            }
+        } catch {
+            await listener.close()
+            throw error
+        }
+        /// Ends whatever watches the probes; returns the subscriber's events.
+        func stopWatchers() async -> Int {
+            subscription?.stop()
+            poller?.stop()
+            await polling?.value
+            await poller?.close()
+            return await subscriber?.value ?? 0
+        }
         let writing = LoadWriters(store: store, writers: writers)
         let watchdog = Task { await record.watch(stallSeconds: stallSeconds) }
-        defer {
-            watchdog.cancel()
-            subscription.stop()
-        }
+        defer { watchdog.cancel() }
         let probeData = PGRawJSON(bytes: Array(#"{"probe":true}"#.utf8))
+        var positions = [Int64](repeating: 0, count: total)
         func probe(_ i: Int) async throws {
             let event = try NewEvent(type: "Probe", data: probeData)
-            record.started(i, at: Measure.nanoseconds())
-            _ = try await store.append(to: probeStream, expected: .exact(Int64(i)), [event])
+            poller?.started()
+            let start = Measure.nanoseconds()
+            record.started(i, at: start)
+            let result = try await store.append(to: probeStream, expected: .exact(Int64(i)), [event])
             record.appended(i, at: Measure.nanoseconds())
+            guard let position = result.positions.first else { throw BenchError("a probe's append returned no position") }
+            positions[i] = position
+            poller?.appended(i, start: start, transaction: result.transactionID)
         }
         let cost: Cost
         let loadEvents: Int
+        // The CPU of the floors' own backends (the listener's, the poller's) in the timed phase.
+        let floorPIDs = [listener.processID] + (poller.map { [$0.processID] } ?? [])
+        var floorCPU: [Double?] = floorPIDs.map(Measure.processCPUSeconds)
         do {
             for i in 0..<warmUp {
                 try await probe(i)
@@ -173,6 +254,7 @@ enum SubscribeLatency {
             // By now the store's pool and the subscription have connected.
             let pids = try await BenchStore.serverPIDs(admin, name: application)
             let loadBefore = writing.appended
+            floorCPU = floorPIDs.map(Measure.processCPUSeconds)
             cost = try await Measure.run(serverPIDs: pids) {
                 for i in warmUp..<total {
                     try await probe(i)
@@ -180,64 +262,177 @@ enum SubscribeLatency {
                 }
                 try await record.wait(for: nil)
             }
+            floorCPU = zip(floorCPU, floorPIDs.map(Measure.processCPUSeconds)).map { before, after in
+                before.flatMap { before in after.map { $0 - before } }
+            }
             loadEvents = writing.appended - loadBefore
             try await writing.stop()
         } catch {
             record.fail(error)
             try? await writing.stop()
-            subscription.stop()
-            _ = await subscriber.value
+            _ = await stopWatchers()
+            await listener.close()
             throw error
         }
-        let seenEvents = await subscriber.value
+        let seenEvents = await stopWatchers()
+        let notified: Result<[Int64: UInt64], any Error>
+        do {
+            notified = .success(try await listener.finish(admin))
+        } catch {
+            notified = .failure(error)
+        }
 
         let (starts, appended, seen) = record.times
         let timed = warmUp..<total
+        let notifiedAt = timed.map { (try? notified.get())?[positions[$0]] }
         if let folder = ProcessInfo.processInfo.environment["PGBENCH_PROBE_DUMP"] {
-            // For analysis: one line per timed probe, nanoseconds (monotonic clock).
-            let lines = timed.map { "\($0) \(starts[$0]) \(appended[$0]) \(seen[$0])" }
-            try (["probe start appended seen"] + lines).joined(separator: "\n")
+            // For analysis: one line per timed probe, nanoseconds (monotonic clock); seen is the
+            // barrier poll's reply in a barrier pass; notified 0 when it did not arrive.
+            let lines = timed.map { "\($0) \(starts[$0]) \(appended[$0]) \(seen[$0]) \(notifiedAt[$0 - warmUp] ?? 0)" }
+            try (["probe start appended seen notified"] + lines).joined(separator: "\n")
                 .write(toFile: "\(folder)/probes-\(outcome.key).txt", atomically: true, encoding: .utf8)
         }
-        func milliseconds(_ values: [Int64]) -> [Double] { values.map { Double($0) / 1e6 }.sorted() }
-        let latencies = milliseconds(timed.map { Int64(bitPattern: seen[$0] &- starts[$0]) })
-        let appends = milliseconds(timed.map { Int64(bitPattern: appended[$0] &- starts[$0]) })
-        let afterAppend = milliseconds(timed.map { Int64(bitPattern: seen[$0] &- appended[$0]) })
-        func q(_ values: [Double], _ fraction: Double) -> Double { Measure.quantile(values, fraction) ?? .nan }
-        let (p50, p90, p99, maximum) = (q(latencies, 0.5), q(latencies, 0.9), q(latencies, 0.99), latencies.last ?? .nan)
+        func milliseconds(_ from: UInt64, _ to: UInt64) -> Double { Double(Int64(bitPattern: to &- from)) / 1e6 }
+        let latencies = LatencyFigures(timed.map { milliseconds(starts[$0], seen[$0]) })
+        let appends = LatencyFigures(timed.map { milliseconds(starts[$0], appended[$0]) })
+        let afterAppend = LatencyFigures(timed.map { milliseconds(appended[$0], seen[$0]) })
+        // The notify floor's latencies, or why there are none.
+        let notify: Result<[Double], any Error> = notified.flatMap { _ in
+            if let missing = timed.first(where: { notifiedAt[$0 - warmUp] == nil }) {
+                return .failure(BenchError("probe \(missing)'s notification (position \(positions[missing])) never arrived"))
+            }
+            return .success(timed.map { milliseconds(starts[$0], notifiedAt[$0 - warmUp]!) })
+        }
         outcome.cost = cost
         outcome.operations = probes
-        outcome.p50 = p50 * 1000
-        outcome.p99 = p99 * 1000
-        outcome.mean = latencies.reduce(0, +) / Double(latencies.count) * 1000
+        outcome.p50 = latencies.p50 * 1000
+        outcome.p99 = latencies.p99 * 1000
+        outcome.mean = latencies.mean * 1000
         let loadRate = Double(loadEvents) / cost.wall
         outcome.extra = [
-            ("p90_us", p90 * 1000), ("max_us", maximum * 1000), ("append_p50_us", q(appends, 0.5) * 1000),
-            ("append_p99_us", q(appends, 0.99) * 1000), ("after_append_p50_us", q(afterAppend, 0.5) * 1000),
-            ("load_events_per_second", loadRate), ("subscriber_events", Double(seenEvents)),
+            ("p90_us", latencies.p90 * 1000), ("max_us", latencies.max * 1000), ("append_p50_us", appends.p50 * 1000),
+            ("append_p99_us", appends.p99 * 1000), ("after_append_p50_us", afterAppend.p50 * 1000),
+            ("load_events_per_second", loadRate),
         ]
-        func pass(_ value: Double, _ goal: Double) -> String { value * 1000 <= goal ? "pass" : "MISS" }
-        let how =
-            form == .iterator
-            ? "the body of the subscriber's for-try-await loop (at-least-once iterator)"
-            : "the entry of the subscriber's run handler (exactly-once: the batch's transaction begun)"
         let loadText =
             writers == 0
             ? "no other appends"
             : "\(writers) tasks appending \(loadBatch)-event batches (store.append(to:expected: .any), streams load-<task>-0..\(loadStreams - 1) in turn) "
                 + String(format: "without pause: %.0f events/s appended during the timed probes", loadRate)
-        outcome.note =
+        let probesText =
             "\(probes) probes after \(warmUp) untimed, each one event by store.append(to: \"\(probeStream)\", expected: .exact(i)), "
-            + "the next \(gapMilliseconds) ms after the append returned; latency = just before the append call until \(how) has it; "
-            + "\(loadText); the subscriber (store.subscribe, default options: NOTIFY wakes it, it fetches from the table) "
-            + "got \(seenEvents) events; per second = probes ÷ the timed phase (the gaps included); server s = the store's "
-            + "and the subscription's backends; "
-            + String(
-                format: "figures: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms; append alone p50 %.3f / p99 %.3f ms, "
-                    + "append return to subscriber p50 %.3f ms; goal p50 ≤ 1 ms: %@, p99 ≤ 2 ms: %@",
-                p50, p90, p99, maximum, q(appends, 0.5), q(appends, 0.99), q(afterAppend, 0.5), pass(p50, goalP50),
-                pass(p99, goalP99))
+            + "the next \(gapMilliseconds) ms after the append returned"
+        let appendText = String(format: "append alone p50 %.3f / p99 %.3f ms", appends.p50, appends.p99)
+        let listenerText =
+            "a plain PGWire connection LISTENing on the store's channel \(notificationChannel) (every append notifies it "
+            + "at commit, payload {\"transaction_id\",\"position\"}), its for-try-await loop in a task of its own taking "
+            + "the time first; the probe's notification found afterwards by the position the append returned"
+
+        switch pass {
+        case .subscription(let form):
+            outcome.extra.append(("subscriber_events", Double(seenEvents)))
+            func pass(_ value: Double, _ goal: Double) -> String { value * 1000 <= goal ? "pass" : "MISS" }
+            let how =
+                form == .iterator
+                ? "the body of the subscriber's for-try-await loop (at-least-once iterator)"
+                : "the entry of the subscriber's run handler (exactly-once: the batch's transaction begun)"
+            outcome.note =
+                "\(probesText); latency = just before the append call until \(how) has it; "
+                + "\(loadText); the subscriber (store.subscribe, default options: NOTIFY wakes it, it fetches from the table) "
+                + "got \(seenEvents) events; the notify floor's listener ran beside it; per second = probes ÷ the timed "
+                + "phase (the gaps included); server s = the store's and the subscription's backends; "
+                + "figures: \(latencies.text); \(appendText), "
+                + String(
+                    format: "append return to subscriber p50 %.3f ms; goal p50 ≤ 1 ms: %@, p99 ≤ 2 ms: %@",
+                    afterAppend.p50, pass(latencies.p50, goalP50), pass(latencies.p99, goalP99))
+            guard var row = floor else { return }
+            defer { floor = row }
+            switch notify {
+            case .failure(let error):
+                row.status = .failed(String(describing: error))
+            case .success(let values):
+                let figures = LatencyFigures(values)
+                // Per probe: how long after its notification the subscriber had it.
+                let behind = LatencyFigures(timed.map { milliseconds(starts[$0], seen[$0]) - values[$0 - warmUp] })
+                row.cost = Cost(wall: cost.wall, clientCPU: cost.clientCPU, serverCPU: floorCPU.first ?? nil)
+                row.operations = probes
+                row.p50 = figures.p50 * 1000
+                row.p99 = figures.p99 * 1000
+                row.mean = figures.mean * 1000
+                row.extra = [
+                    ("p90_us", figures.p90 * 1000), ("max_us", figures.max * 1000),
+                    ("subscriber_after_notify_p50_us", behind.p50 * 1000), ("subscriber_after_notify_p90_us", behind.p90 * 1000),
+                    ("subscriber_after_notify_p99_us", behind.p99 * 1000),
+                ]
+                row.note =
+                    "the wake-up path alone (no table read, no read barrier), measured with the probes and the load of "
+                    + "\"\(outcome.name)\", side by side: \(listenerText); latency = just before the append call until "
+                    + "the listener has the probe's notification; client s = this whole process (shared with the "
+                    + "subscriber); server s = the listener's backend; the subscriber's ratios to it are on its row "
+                    + "(p50÷notify, p99÷notify); "
+                    + String(
+                        format: "per probe, the subscriber had it after its notification by p50 %.3f / p90 %.3f / p99 %.3f ms; ",
+                        behind.p50, behind.p90, behind.p99)
+                    + "figures: \(figures.text)"
+            }
+        case .barrier:
+            let polls = poller?.polls ?? (count: 0, meanMicroseconds: Double.nan)
+            let activeShare = Double(polls.count) * polls.meanMicroseconds / 1e6 / cost.wall
+            outcome.cost.serverCPU = outcome.cost.serverCPU.flatMap { store in floorCPU.last.flatMap { $0.map { store + $0 } } }
+            outcome.extra += [("polls", Double(polls.count)), ("poll_round_trip_mean_us", polls.meanMicroseconds)]
+            let notifyText: String
+            switch notify {
+            case .failure(let error):
+                notifyText = "the notify floor's listener in this pass failed: \(error)"
+            case .success(let values):
+                let figures = LatencyFigures(values)
+                // Per probe, the later of the two: a reader woken by the probe's own notification
+                // and honouring the barrier could not have it sooner.
+                let both = LatencyFigures(timed.map { max(values[$0 - warmUp], milliseconds(starts[$0], seen[$0])) })
+                let notifyFirst = timed.filter { values[$0 - warmUp] < milliseconds(starts[$0], seen[$0]) }.count
+                outcome.extra += [
+                    ("notify_p50_us", figures.p50 * 1000), ("notify_p99_us", figures.p99 * 1000),
+                    ("later_of_both_p50_us", both.p50 * 1000), ("later_of_both_p99_us", both.p99 * 1000),
+                    ("notify_before_barrier_share", Double(notifyFirst) / Double(probes)),
+                ]
+                notifyText =
+                    "the notify floor's listener in this pass (\(listenerText)): \(figures.text); per probe the later "
+                    + String(
+                        format: "of notification and barrier: p50 %.3f / p90 %.3f / p99 %.3f ms; the notification came "
+                            + "before the barrier passed for %.1f %% of the probes",
+                        both.p50, both.p90, both.p99, Double(notifyFirst) / Double(probes) * 100)
+            }
+            let pollText = String(
+                format: "%d polls, mean round trip %.1f µs, busy %.0f %% of the timed phase",
+                polls.count, polls.meanMicroseconds, activeShare * 100)
+            let passText =
+                "the earliest any reader honouring the read barrier could deliver: a pass of its own (its own fresh store, "
+                + "probes and load; no subscriber, since the poll loop takes CPU the subscriber would need on 2 cores)"
+            let pollerText: String =
+                "a plain PGWire connection runs the prepared \(BarrierPoller.sql) back to back while a probe is in "
+                + "flight (idle otherwise; \(pollText)), latency = just before the append call until the reply to the "
+                + "first poll since then whose barrier is above the probe's transaction id (the append's result), "
+                + "which may come before the append returns; resolution one poll round trip"
+            let notes: [String] = [
+                passText, probesText, loadText, pollerText, "server s = the store's and the poller's backends", notifyText,
+                "figures: \(latencies.text)",
+            ]
+            outcome.note = notes.joined(separator: "; ") + "; \(appendText)"
+        }
     }
+}
+
+/// Quantiles of latencies in ms (the nearest-rank method of `Measure.quantile`).
+struct LatencyFigures {
+    let sorted: [Double]
+    init(_ milliseconds: [Double]) { sorted = milliseconds.sorted() }
+    func quantile(_ fraction: Double) -> Double { Measure.quantile(sorted, fraction) ?? .nan }
+    var p50: Double { quantile(0.5) }
+    var p90: Double { quantile(0.9) }
+    var p99: Double { quantile(0.99) }
+    var max: Double { sorted.last ?? .nan }
+    var mean: Double { sorted.reduce(0, +) / Double(sorted.count) }
+    var text: String { String(format: "p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms", p50, p90, p99, max) }
 }
 
 /// Tasks appending small batches to streams of their own until stopped.
