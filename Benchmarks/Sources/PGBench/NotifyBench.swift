@@ -246,17 +246,8 @@ final class Arrivals: Sendable {
 
     /// Until cancelled: fails the run when the sender has waited `stallSeconds` for the same notification.
     func watch(stallSeconds: Int) async {
-        var last = -1
-        var stalled = 0
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(1))
-            let (count, waiting) = state.withLock { ($0.count, $0.waiter != nil) }
-            stalled = waiting && count == last ? stalled + 1 : 0
-            last = count
-            if stalled >= stallSeconds {
-                fail(BenchError("notification \(count) did not arrive within \(stallSeconds) s"))
-                return
-            }
+        await watchForStall(stallSeconds: stallSeconds, progress: { state.withLock { ($0.count, $0.waiter != nil) } }) { count in
+            fail(BenchError("notification \(count) did not arrive within \(stallSeconds) s"))
         }
     }
 }

@@ -542,17 +542,8 @@ final class ProbeRecord: Sendable {
 
     /// Until cancelled: fails the run when a wait has seen no new probe for `stallSeconds`.
     func watch(stallSeconds: Int) async {
-        var last = -1
-        var stalled = 0
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(1))
-            let (count, waiting) = state.withLock { ($0.seenCount, $0.waiter != nil) }
-            stalled = waiting && count == last ? stalled + 1 : 0
-            last = count
-            if stalled >= stallSeconds {
-                fail(BenchError("the subscriber had \(count) probes and no new one for \(stallSeconds) s"))
-                return
-            }
+        await watchForStall(stallSeconds: stallSeconds, progress: { state.withLock { ($0.seenCount, $0.waiter != nil) } }) { count in
+            fail(BenchError("the subscriber had \(count) probes and no new one for \(stallSeconds) s"))
         }
     }
 }
