@@ -92,11 +92,18 @@ extension SubscriptionEngine {
         var atEnd = false
         var start = GlobalPosition.start
         if case .end = options.start { atEnd = true } else { start = try await resolveStart(on: connection) }
-        let rows = try await connection.query(PGQuery(statements.createShares, [
-            name, Int32(options.partitions), atEnd, Int64(bitPattern: start.transactionID), start.position,
-            filter.categories, filter.streams, filter.types,
-        ])).collect()
+        let results = try await connection.batch([
+            try PGQuery(statements.createShares, [
+                name, Int32(options.partitions), atEnd, Int64(bitPattern: start.transactionID), start.position,
+                filter.categories, filter.streams, filter.types,
+            ]),
+            try PGQuery(statements.shareCounts, [name]),
+        ])
+        let rows = try ServerData.element(1, of: results, "results of creating the shares").rows
         let counts = try rows.map { try $0.decode(Int32.self, at: 0) }
+        guard !counts.isEmpty else {
+            throw EventStoreError(.unexpectedResult, "subscription \(name) has no checkpoint rows right after creating them")
+        }
         guard counts == [Int32(options.partitions)] else {
             throw EventStoreError(
                 .invalidArgument,

@@ -15,8 +15,7 @@ struct SubscriptionStatements: Sendable {
     }
 
     /// Creates the rows of the shares that have none yet, starting at the given place
-    /// ($3: true for the read barrier, "the end"; else $4/$5), records the filter, and returns
-    /// the share counts found (more than one, or one other than $2, is a conflict).
+    /// ($3: true for the read barrier, "the end"; else $4/$5), and records the filter.
     /// $1 name, $2 share count, $3 start at the end, $4 transaction (int8), $5 position,
     /// $6 categories, $7 streams, $8 types.
     var createShares: String {
@@ -29,15 +28,18 @@ struct SubscriptionStatements: Sendable {
                 CASE WHEN $3 THEN 0 ELSE $5 END, $6, $7, $8
             FROM generate_series(0, $2 - 1) AS share
             ON CONFLICT (subscription, partition_index) DO NOTHING
-            RETURNING partition_count
-        ), refreshed AS (
-            UPDATE \(checkpoints) SET categories = $6, streams = $7, event_types = $8
-            WHERE subscription = $1 AND (categories, streams, event_types) IS DISTINCT FROM ($6, $7, $8)
-            RETURNING partition_count
         )
-        SELECT DISTINCT partition_count FROM \(checkpoints) WHERE subscription = $1
-        UNION SELECT partition_count FROM created
+        UPDATE \(checkpoints) SET categories = $6, streams = $7, event_types = $8
+        WHERE subscription = $1 AND (categories, streams, event_types) IS DISTINCT FROM ($6, $7, $8)
         """
+    }
+
+    /// The share counts a subscription's rows were created with: one value, unless rows were
+    /// made by hand. A statement of its own after ``createShares``, so that its snapshot sees
+    /// the rows of a member that created them at the same moment (whose insert ours waited
+    /// for; in one statement both would be invisible to it). $1 name.
+    var shareCounts: String {
+        "SELECT DISTINCT partition_count FROM \(checkpoints) WHERE subscription = $1"
     }
 
     /// The checkpoints of some shares: $1 name, $2 shares.

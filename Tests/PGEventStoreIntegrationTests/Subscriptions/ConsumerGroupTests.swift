@@ -78,6 +78,27 @@ extension StoreIntegration {
             #expect(disorder == 0)
         }
 
+        /// Members that start a new group at the same moment all join it: the one whose
+        /// creation of the share rows waited for another's sees that one's rows (in one
+        /// statement it would not, and took the group for one with no shares).
+        @Test func membersStartingTogetherAllJoin() async throws {
+            let store = try await StoreIntegration.freshStore(maximumConnections: 8)
+            defer { Task { await store.close() } }
+            for round in 0..<8 {
+                let subscriptions = try (0..<4).map { _ in try store.subscribe("together-\(round)", options: Self.options) }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for subscription in subscriptions {
+                        group.addTask { try await subscription.run { _, _ in } }
+                    }
+                    try await waitUntil(.seconds(20)) {
+                        try await store.subscriptions().first { $0.name == "together-\(round)" }?.shares.allSatisfy { $0.runnerPID != nil } == true
+                    }
+                    for subscription in subscriptions { subscription.stop() }
+                    try await group.waitForAll()
+                }
+            }
+        }
+
         /// The subscription's metrics reach the configured factory.
         @Test func metricsCountDeliveriesAndCheckpoints() async throws {
             let metrics = TestMetrics()
