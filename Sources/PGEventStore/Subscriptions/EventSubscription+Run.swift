@@ -26,6 +26,7 @@ extension EventSubscription {
     ///   errors of the store's own statements that a reconnect cannot cure.
     public func run(_ handler: (_ events: [RecordedEvent], _ transaction: PGConnection) async throws -> Void) async throws {
         let engine = makeEngine()
+        engine.beginsWithFetch = true
         do {
             let runner = ExactlyOnceRunner(engine: engine)
             while let batch = try await engine.nextBatch() {
@@ -115,7 +116,7 @@ private struct ExactlyOnceRunner {
         let save = try engine.saveStatement(engine.checkpoints(after: SubscriptionBatch(events: events, through: through)))
         let started = ContinuousClock.now
         do {
-            try await inTransaction(on: connection, then: save) {
+            try await inTransaction(on: connection, begun: engine.takeOpenTransaction(), then: save) {
                 do {
                     try await handler(events.map(\.event), connection)
                 } catch {
@@ -130,11 +131,14 @@ private struct ExactlyOnceRunner {
         }
     }
 
-    /// BEGIN, `body`, then `save` and COMMIT in one round trip; ROLLBACK when anything fails
+    /// BEGIN (unless `begun`: the fetch sent it), `body`, then `save` and COMMIT in one round
+    /// trip; ROLLBACK when anything fails
     /// (and if that fails too, the caller's outcome closes the connection: the server rolls
     /// back what a closed session left open).
-    private func inTransaction(on connection: PGConnection, then save: CheckpointSave?, _ body: () async throws -> Void) async throws {
-        _ = try await connection.simpleQuery("BEGIN")
+    private func inTransaction(
+        on connection: PGConnection, begun: Bool = false, then save: CheckpointSave?, _ body: () async throws -> Void
+    ) async throws {
+        if !begun { _ = try await connection.simpleQuery("BEGIN") }
         do {
             try await body()
             var ending = [PGQuery("COMMIT")]

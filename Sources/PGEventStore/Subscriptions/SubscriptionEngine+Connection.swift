@@ -175,6 +175,7 @@ extension SubscriptionEngine {
     /// Drops the connection (closing it in the background) and everything that depended on it.
     func dropConnection() {
         prefetch = nil
+        transactionOpen = false
         caughtUpBelow = nil
         listening?.cancel()
         listening = nil
@@ -208,6 +209,7 @@ extension SubscriptionEngine {
         finished = true
         if let connection, !connection.isClosed {
             try await withConnectionLoss {
+                try await self.endOpenTransaction()
                 try await self.save()
                 if let locks = self.locks { try await self.ownQuery { try await locks.unlock(self.shares.keys.sorted(), on: connection) } }
             }

@@ -75,6 +75,10 @@ final class SubscriptionEngine {
     var prefetching = false
     /// The next batch, fetched while the current one is handled.
     var prefetch: Prefetch?
+    /// The exactly-once form: each fetch goes with a BEGIN (``fetchAndBegin(_:on:)``).
+    var beginsWithFetch = false
+    /// That BEGIN succeeded and no batch has taken the transaction yet.
+    var transactionOpen = false
     /// Set when the batch in hand ended below this barrier (a short fetch): the next fetch
     /// waits for a notification first.
     var caughtUpBelow: UInt64?
@@ -231,6 +235,7 @@ final class SubscriptionEngine {
                     return true
                 }
                 // Nothing new to hand out up to `through`: all of it is handled.
+                try await endOpenTransaction()
                 confirm(through: through)
                 if full { continue }
                 try await saveWhenIdle()

@@ -35,6 +35,7 @@ extension SubscriptionEngine {
             }
         }
         let query = try fetchQuery(after: cursor, shares: held)
+        if beginsWithFetch { return try await fetchAndBegin(query, on: connection) }
         return try await Self.fetch(query, on: connection, batchSize: options.batchSize, timeout: options.queryTimeout)
     }
 
@@ -58,23 +59,72 @@ extension SubscriptionEngine {
         return try PGQuery(fetchSQL, values)
     }
 
-    /// Runs a fetch, decoding each row as it arrives: the barrier, then the events (none when
-    /// the one row's event columns are null).
+    /// Runs a fetch, decoding each row as it arrives.
     static func fetch(_ query: PGQuery, on connection: PGConnection, batchSize: Int, timeout: Duration) async throws -> FetchedBatch {
         try await PGConnection.withQueryTimeout(timeout) {
-            var barrier: UInt64?
-            var events: [SubscribedEvent] = []
-            events.reserveCapacity(batchSize)
-            for try await row in try await connection.query(query) {
-                if barrier == nil { barrier = try row.decode(PGTransactionID.self, at: 0).rawValue }
-                guard let share = try row.decode(Int32?.self, at: 1) else { continue }
-                guard events.count < batchSize else {
-                    throw EventStoreError(.unexpectedResult, "asked for \(batchSize) events, the server sent more")
-                }
-                events.append(SubscribedEvent(event: try RecordedEvent(row: row, offset: 2), share: share))
-            }
-            guard let barrier else { throw EventStoreError(.unexpectedResult, "a subscription fetch returned no rows") }
-            return FetchedBatch(events: events, barrier: barrier, full: events.count == batchSize)
+            var decoder = FetchDecoder(batchSize: batchSize)
+            for try await row in try await connection.query(query) { try decoder.add(row) }
+            return try decoder.finish()
         }
+    }
+
+    /// The exactly-once form's fetch: the query and a BEGIN in one round trip, so that a
+    /// batch's transaction is open when its events arrive (the handler starts a round trip
+    /// sooner). A fetch that brings nothing to handle ends the transaction at once
+    /// (``endOpenTransaction()``).
+    func fetchAndBegin(_ query: PGQuery, on connection: PGConnection) async throws -> FetchedBatch {
+        let results = try await ownQuery { try await connection.pipeline([query, PGQuery("BEGIN")]) }
+        if case .success = try ServerData.element(1, of: results, "results of the fetch and BEGIN") {
+            transactionOpen = true
+        }
+        switch results[0] {
+        case .success(let result):
+            var decoder = FetchDecoder(batchSize: options.batchSize)
+            for row in result.rows { try decoder.add(row) }
+            return try decoder.finish()
+        case .failure(let error):
+            try await endOpenTransaction()
+            throw error
+        }
+    }
+
+    /// Ends a transaction ``fetchAndBegin(_:on:)`` opened and no batch used.
+    func endOpenTransaction() async throws {
+        guard transactionOpen, let connection else { return }
+        transactionOpen = false
+        _ = try await ownQuery { try await connection.simpleQuery("ROLLBACK") }
+    }
+
+    /// Hands the transaction ``fetchAndBegin(_:on:)`` opened to the batch's handler: true once.
+    func takeOpenTransaction() -> Bool {
+        defer { transactionOpen = false }
+        return transactionOpen
+    }
+}
+
+/// Decodes a fetch's rows: the barrier (on every row), then the events (none when the one
+/// row's event columns are null).
+struct FetchDecoder {
+    let batchSize: Int
+    private var barrier: UInt64?
+    private var events: [SubscribedEvent] = []
+
+    init(batchSize: Int) {
+        self.batchSize = batchSize
+        events.reserveCapacity(batchSize)
+    }
+
+    mutating func add(_ row: PGRow) throws {
+        if barrier == nil { barrier = try row.decode(PGTransactionID.self, at: 0).rawValue }
+        guard let share = try row.decode(Int32?.self, at: 1) else { return }
+        guard events.count < batchSize else {
+            throw EventStoreError(.unexpectedResult, "asked for \(batchSize) events, the server sent more")
+        }
+        events.append(SubscribedEvent(event: try RecordedEvent(row: row, offset: 2), share: share))
+    }
+
+    func finish() throws -> FetchedBatch {
+        guard let barrier else { throw EventStoreError(.unexpectedResult, "a subscription fetch returned no rows") }
+        return FetchedBatch(events: events, barrier: barrier, full: events.count == batchSize)
     }
 }
