@@ -22,7 +22,15 @@ extension StoreIntegration {
             let atLeastOnce = try store.subscribe("terminated-alo", options: Self.quick)
             let exactly = try store.subscribe("terminated-eo", options: Self.quick)
             let (seen, alo) = consume(atLeastOnce)
-            let eo = Task { try await exactly.run { events, transaction in try await StoreIntegration.apply(events, on: transaction, store) } }
+            let eoEnding = Mutex<String?>(nil)
+            let eo = Task {
+                do {
+                    try await exactly.run { events, transaction in try await StoreIntegration.apply(events, on: transaction, store) }
+                } catch {
+                    eoEnding.withLock { $0 = "threw \(error)" }
+                    throw error
+                }
+            }
             for round in 0..<3 {
                 try await store.append(to: "t-\(round)", try StoreIntegration.events(50))
                 try await waitUntil(.seconds(20)) { try await store.subscriptions().allSatisfy { $0.runnerPIDs.count == 1 } }
@@ -31,9 +39,15 @@ extension StoreIntegration {
                 }
                 try await store.append(to: "t-\(round)", try StoreIntegration.events(50, first: 50))
             }
-            let order = try await store.readAll().collect().map(\.position)
-            try await waitUntil(.seconds(30)) {
-                let applied = try await StoreIntegration.appliedPositions(store).count
+            let order = try await StoreIntegration.committedPositions(store)
+            #expect(order.count == 300)
+            var applied = 0
+            try await waitUntil(
+                .seconds(30),
+                state: "at-least-once \(seen.distinctCount) distinct, exactly-once \(applied) of \(order.count); "
+                    + "loops ended: \(seen.ending.withLock { $0 } ?? "no"), \(eoEnding.withLock { $0 } ?? "no")"
+            ) {
+                applied = try await StoreIntegration.appliedPositions(store).count
                 return seen.distinctCount == order.count && applied >= order.count
             }
             atLeastOnce.stop()

@@ -6,6 +6,8 @@ import Synchronization
 /// Positions a subscriber was given, in delivery order (shared with its consuming task).
 final class Deliveries: Sendable {
     private let positions = Mutex<[Int64]>([])
+    /// How the consuming loop ended, once it has.
+    let ending = Mutex<String?>(nil)
 
     func record(_ event: RecordedEvent) { positions.withLock { $0.append(event.position) } }
     var all: [Int64] { positions.withLock { $0 } }
@@ -22,7 +24,15 @@ final class Deliveries: Sendable {
 /// Iterates `subscription` in a task of its own, recording every event.
 func consume(_ subscription: EventSubscription) -> (Deliveries, Task<Void, any Error>) {
     let deliveries = Deliveries()
-    let task = Task { for try await event in subscription { deliveries.record(event) } }
+    let task = Task {
+        do {
+            for try await event in subscription { deliveries.record(event) }
+            deliveries.ending.withLock { $0 = "returned" }
+        } catch {
+            deliveries.ending.withLock { $0 = "threw \(error)" }
+            throw error
+        }
+    }
     return (deliveries, task)
 }
 
@@ -44,6 +54,15 @@ extension StoreIntegration {
             "INSERT INTO \(store.configuration.schema).applied (position) SELECT unnest($1::int8[])", [events.map(\.position)])
     }
 
+    /// Every committed event's position in the global order, read without the barrier:
+    /// while subscriptions run, their own short transactions (a checkpoint save, a handler's
+    /// batch) may hold `readAll()`'s barrier below appends that have already returned.
+    static func committedPositions(_ store: EventStore) async throws -> [Int64] {
+        try await store.pool.query(
+            "SELECT position FROM \(store.configuration.schema).events ORDER BY transaction_id, position", []
+        ).rows.map { try $0.decode(Int64.self, at: 0) }
+    }
+
     /// The positions in `applied`, in the order they were written.
     static func appliedPositions(_ store: EventStore) async throws -> [Int64] {
         try await store.pool.query("SELECT position FROM \(store.configuration.schema).applied ORDER BY seq", []).rows
@@ -59,15 +78,21 @@ final class Counter: Sendable {
 }
 
 /// Polls `condition` until it holds, failing after `limit`.
-func waitUntil(_ limit: Duration, _ condition: () async throws -> Bool) async throws {
+/// `state` describes what was seen, for the failure's message.
+func waitUntil(
+    _ limit: Duration, state: @autoclosure () -> String = "", _ condition: () async throws -> Bool
+) async throws {
     let deadline = ContinuousClock.now + limit
     while try await !condition() {
-        guard ContinuousClock.now < deadline else { throw WaitExpired() }
+        guard ContinuousClock.now < deadline else { throw WaitExpired(state: state()) }
         try await Task.sleep(for: .milliseconds(20))
     }
 }
 
-struct WaitExpired: Error {}
+struct WaitExpired: Error, CustomStringConvertible {
+    var state = ""
+    var description: String { "the wait expired" + (state.isEmpty ? "" : ": " + state) }
+}
 
 /// Runs `body`, failing when it takes longer than `limit` (it is cancelled then).
 func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
