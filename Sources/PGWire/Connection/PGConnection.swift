@@ -90,12 +90,6 @@ public final class PGConnection: @unchecked Sendable {
         noticeHandler: NoticeHandler? = nil
     ) async throws -> PGConnection {
         try configuration.validate()
-        // TLS is not implemented yet: modes that allow plaintext connect in plaintext; modes
-        // that demand TLS must fail rather than silently send data in the clear.
-        if [.require, .verifyCA, .verifyFull].contains(configuration.tls.mode) {
-            throw PGError(
-                .tlsFailed, "sslmode=\(configuration.tls.mode.rawValue) requires TLS, which this version of PGWire does not support yet")
-        }
         let attributes = configuration.targetSessionAttributes
         // prefer-standby: a first pass accepts only standbys, a second pass anything.
         let passes: [Configuration.TargetSessionAttributes] =
@@ -136,6 +130,12 @@ public final class PGConnection: @unchecked Sendable {
     ) async throws -> PGConnection {
         let (socket, started) = try await Socket.connect(
             to: server.endpoint, timeout: configuration.connectTimeout, options: configuration.socketOptions)
+        do {
+            _ = try await negotiateTLS(on: socket, server: server, configuration, deadline: configuration.connectTimeout.map { started + $0 })
+        } catch {
+            socket.close()
+            throw error
+        }
         let connection = PGConnection(
             configuration: configuration, server: server, socket: socket, logger: logger, noticeHandler: noticeHandler)
         // connect_timeout bounds the whole startup with this address, as in libpq: a server

@@ -19,6 +19,9 @@ final class Socket {
     /// pipelined connection's other tasks may still hold it) until ``close()`` or deinit.
     private let shutDown = Atomic(false)
     private let closed = Atomic(false)
+    /// The TLS session once the handshake is done; from then on every read and write goes
+    /// through it. Set once, during startup, before any other task can use the socket.
+    private(set) var tls: TLSSession?
 
     private init(fd: Int32, endpoint: Endpoint) {
         self.fd = fd
@@ -160,8 +163,12 @@ final class Socket {
         _ = try? Sys.poll(fd, events: Int16(POLLIN), timeout: duration)
     }
 
+    /// Starts using `session` for every read and write (after its handshake).
+    func startTLS(_ session: TLSSession) { tls = session }
+
     /// One non-blocking send of `bytes[offset...]`.
     func sendOnce(_ bytes: [UInt8], from offset: Int) throws -> Sys.IOResult {
+        if let tls { return try sendOnce(bytes, from: offset, through: tls) }
         do {
             return try bytes.withUnsafeBytes { raw in
                 try Sys.write(fd, UnsafeRawBufferPointer(rebasing: raw[offset...]))
@@ -242,6 +249,7 @@ final class Socket {
 
     /// One non-blocking recv straight into the decoder's free space.
     func readOnce(into decoder: inout BackendMessageDecoder, minimumCapacity: Int) throws -> Sys.IOResult {
+        if let tls { return try readOnce(into: &decoder, minimumCapacity: minimumCapacity, through: tls) }
         var outcome = Sys.IOResult.wouldBlock
         var failure: Sys.Failure?
         _ = decoder.writeIntoTail(minimumCapacity: minimumCapacity) { buffer in
