@@ -19,16 +19,28 @@
 /// takes the user from the startup message and ignores this one. The password is prepared with
 /// ``SASLprep`` (falling back to its raw UTF-8 bytes, as PostgreSQL and libpq do).
 ///
-/// Channel binding is not supported yet, so the GS2 header is `n,,`. To add SCRAM-SHA-256-PLUS
-/// with `tls-server-end-point` later: keep the certificate hash in the client, make ``gs2Header``
-/// `p=tls-server-end-point,,` and ``channelBindingData`` the hash; `c=` (their base64) and the
-/// AuthMessage then follow, as they are built from those two. (libpq sends `y,,` when it uses
-/// TLS and could bind but the server offers no `-PLUS` mechanism.)
+/// Channel binding (``Binding``): with SCRAM-SHA-256-PLUS the GS2 header is
+/// `p=tls-server-end-point,,` and `c=` carries it with the server certificate's hash, so a
+/// man in the middle who terminates TLS cannot relay the exchange; `y,,` says the client could
+/// bind but the server offered no `-PLUS` mechanism (so a downgrade is detected by a server
+/// that does offer it); `n,,` that the client cannot bind (no TLS).
 ///
 /// The description and mirror show only the state, never the password or keys.
 struct SCRAMSHA256Client: Sendable, CustomStringConvertible, CustomReflectable {
     /// The SASL mechanism name to send in SASLInitialResponse.
     static let mechanism = "SCRAM-SHA-256"
+    /// The mechanism with channel binding.
+    static let plusMechanism = "SCRAM-SHA-256-PLUS"
+
+    /// What the client says about channel binding (the GS2 header's flag).
+    enum Binding: Sendable, Equatable {
+        /// `n`: the client does not support it (no TLS, or channel_binding=disable).
+        case unsupported
+        /// `y`: the client supports it but the server offered no `-PLUS` mechanism.
+        case supportedNotUsed
+        /// `p=tls-server-end-point`: bound to the server certificate with this hash.
+        case endPoint([UInt8])
+    }
 
     /// The largest iteration count (`i=`) accepted from the server.
     ///
@@ -61,10 +73,21 @@ struct SCRAMSHA256Client: Sendable, CustomStringConvertible, CustomReflectable {
     /// The `saslname` of the client-first-message, already escaped.
     private let username: [UInt8]
 
-    /// The GS2 header: `n,,` means "client does not support channel binding", no authzid.
-    private var gs2Header: [UInt8] { Array("n,,".utf8) }
+    private let binding: Binding
+
+    /// The GS2 header (no authzid): `n,,`, `y,,` or `p=tls-server-end-point,,`.
+    private var gs2Header: [UInt8] {
+        switch binding {
+        case .unsupported: return Array("n,,".utf8)
+        case .supportedNotUsed: return Array("y,,".utf8)
+        case .endPoint: return Array("p=tls-server-end-point,,".utf8)
+        }
+    }
     /// The channel binding data sent (base64, after the GS2 header) in `c=`; none without binding.
-    private var channelBindingData: [UInt8] { [] }
+    private var channelBindingData: [UInt8] {
+        if case .endPoint(let hash) = binding { return hash }
+        return []
+    }
 
     /// Creates a client for one authentication exchange.
     ///
@@ -74,7 +97,11 @@ struct SCRAMSHA256Client: Sendable, CustomStringConvertible, CustomReflectable {
     ///     It must be printable ASCII without commas.
     ///   - username: The user name of the client-first-message, for tests only (RFC vectors
     ///     use one; PostgreSQL ignores it, so the default is empty as in libpq).
-    init(password: String, clientNonce: String? = nil, username: String = "", maxIterations: Int = maxIterations) throws {
+    init(
+        password: String, clientNonce: String? = nil, username: String = "", maxIterations: Int = maxIterations,
+        binding: Binding = .unsupported
+    ) throws {
+        self.binding = binding
         self.password = SASLprep.passwordBytes(password)
         self.iterationLimit = min(maxIterations, Self.maxIterations)
         if let clientNonce {

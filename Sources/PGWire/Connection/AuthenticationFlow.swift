@@ -25,6 +25,9 @@ struct AuthenticationFlow {
     private let scramNonce: String?
     private let requirement: PGConnection.Configuration.AuthenticationRequirement
     private let maxSCRAMIterations: Int
+    private let channelBinding: PGConnection.Configuration.ChannelBinding
+    /// The server certificate's tls-server-end-point hash when the connection uses TLS.
+    private let tlsEndPoint: [UInt8]?
     private var state = State.waiting
 
     /// `scramNonce` is for tests only; by default a random nonce is drawn. `requirement` is
@@ -32,8 +35,11 @@ struct AuthenticationFlow {
     init(
         user: String, password: String?, scramNonce: String? = nil,
         requirement: PGConnection.Configuration.AuthenticationRequirement = .any,
-        maxSCRAMIterations: Int = SCRAMSHA256Client.maxIterations
+        maxSCRAMIterations: Int = SCRAMSHA256Client.maxIterations,
+        channelBinding: PGConnection.Configuration.ChannelBinding = .prefer, tlsEndPoint: [UInt8]? = nil
     ) {
+        self.channelBinding = channelBinding
+        self.tlsEndPoint = tlsEndPoint
         self.user = user
         self.password = password
         self.scramNonce = scramNonce
@@ -55,6 +61,7 @@ struct AuthenticationFlow {
         switch (request, state) {
         case (.ok, .waiting):
             try requirement.check(.none, request: "did not complete authentication")
+            try refuseUnbound("authenticated the client without a password")
             state = .done
             return nil
         case (.ok, .passwordSent), (.ok, .scramVerified):
@@ -64,29 +71,43 @@ struct AuthenticationFlow {
             throw PGError(.authentication, "server sent AuthenticationOk before completing SCRAM authentication")
         case (.cleartextPassword, .waiting):
             try requirement.check(.password, request: "requested a cleartext password")
+            try refuseUnbound("requested a cleartext password")
             method = .cleartextPassword
             let password = try requirePassword("password")
             state = .passwordSent
             return .password(password)
         case (.md5Password(let salt), .waiting):
             try requirement.check(.md5, request: "requested a hashed password")
+            try refuseUnbound("requested a hashed password")
             method = .md5
             let password = try requirePassword("md5")
             state = .passwordSent
             return .password(try MD5Password.hash(user: user, password: password, salt: [salt.0, salt.1, salt.2, salt.3]))
         case (.sasl(let mechanisms), .waiting):
             try requirement.check(.scramSHA256, request: "requested SASL authentication")
+            // SCRAM-SHA-256-PLUS when there is TLS to bind to and the server offers it.
+            if channelBinding != .disable, let tlsEndPoint, mechanisms.contains(SCRAMSHA256Client.plusMechanism) {
+                method = .scramSHA256Plus
+                return try startSCRAM(mechanism: SCRAMSHA256Client.plusMechanism, binding: .endPoint(tlsEndPoint))
+            }
+            if channelBinding == .require {
+                throw PGError(
+                    .authentication,
+                    tlsEndPoint == nil
+                        ? "channel_binding=require, but the connection does not use TLS (SCRAM-SHA-256-PLUS binds to it)"
+                        : "channel_binding=require, but the server offers \(mechanisms.joined(separator: ", ")), not SCRAM-SHA-256-PLUS")
+            }
             guard mechanisms.contains(SCRAMSHA256Client.mechanism) else {
                 throw PGError(
                     .unsupportedAuthentication,
                     "server offers SASL mechanisms \(mechanisms.joined(separator: ", ")), none of which is supported (SCRAM-SHA-256)")
             }
             method = .scramSHA256
-            var client = try SCRAMSHA256Client(
-                password: try requirePassword("SCRAM-SHA-256"), clientNonce: scramNonce, maxIterations: maxSCRAMIterations)
-            let first = client.clientFirstMessage()
-            state = .scramStarted(client)
-            return .saslInitialResponse(mechanism: SCRAMSHA256Client.mechanism, data: first)
+            // `y`: we could bind (TLS) but the server offered no -PLUS: a server that does
+            // offer it then knows someone removed it from the list.
+            return try startSCRAM(
+                mechanism: SCRAMSHA256Client.mechanism,
+                binding: tlsEndPoint != nil && channelBinding != .disable ? .supportedNotUsed : .unsupported)
         case (.saslContinue(let data), .scramStarted(var client)):
             let final = try client.receiveServerFirst(data)
             state = .scramContinued(client)
@@ -110,6 +131,21 @@ struct AuthenticationFlow {
         default:
             throw PGError(.protocolViolation, "unexpected authentication request \(Self.name(of: request)) at this point of the exchange")
         }
+    }
+
+    private mutating func startSCRAM(mechanism: String, binding: SCRAMSHA256Client.Binding) throws -> Response {
+        var client = try SCRAMSHA256Client(
+            password: try requirePassword(mechanism), clientNonce: scramNonce, maxIterations: maxSCRAMIterations, binding: binding)
+        let first = client.clientFirstMessage()
+        state = .scramStarted(client)
+        return .saslInitialResponse(mechanism: mechanism, data: first)
+    }
+
+    /// channel_binding=require accepts only SCRAM-SHA-256-PLUS: every other way in (trust, a
+    /// password) could be a man in the middle's.
+    private func refuseUnbound(_ what: String) throws {
+        guard channelBinding == .require else { return }
+        throw PGError(.authentication, "channel_binding=require, but the server \(what) (no channel binding)")
     }
 
     private func requirePassword(_ method: String) throws -> String {
@@ -147,4 +183,6 @@ public enum AuthenticationMethod: String, Sendable, Equatable {
     case md5
     /// SCRAM-SHA-256 with mutual authentication.
     case scramSHA256 = "scram-sha-256"
+    /// SCRAM-SHA-256-PLUS: SCRAM bound to the TLS channel (tls-server-end-point).
+    case scramSHA256Plus = "scram-sha-256-plus"
 }

@@ -101,10 +101,8 @@ extension PGConnection.Configuration {
                 "limits.maxServerParameters must be at least 16, limits.maxSCRAMIterations at least 4096 and "
                     + "limits.maxNotificationBufferBytes at least 8192 (what PostgreSQL's defaults need)")
         }
-        if channelBinding == .require {
-            throw PGError(
-                .invalidConfiguration,
-                "channel_binding=require needs SCRAM-SHA-256-PLUS over TLS, which this version of PGWire does not support yet")
+        if channelBinding == .require, tls.mode == .disable {
+            throw PGError(.invalidConfiguration, "channel_binding=require needs TLS, but sslmode=disable")
         }
     }
 

@@ -11,7 +11,8 @@ extension PGConnection {
         try await io.flush()
         var machine = StartupMachine(authentication: AuthenticationFlow(
             user: configuration.user, password: server.password ?? configuration.password,
-            requirement: configuration.requireAuth, maxSCRAMIterations: configuration.limits.maxSCRAMIterations))
+            requirement: configuration.requireAuth, maxSCRAMIterations: configuration.limits.maxSCRAMIterations,
+            channelBinding: configuration.channelBinding, tlsEndPoint: try io.socket.tls?.peerCertificateHash()))
         while true {
             let message: BackendMessage
             do {
