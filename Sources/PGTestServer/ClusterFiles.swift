@@ -22,12 +22,13 @@ enum ClusterFiles {
         try write(current + addition, to: path, account: account)
     }
 
-    /// Writes ``settingsFileName``: where to listen, fast but unsafe durability, and then
-    /// the caller's settings, which therefore win.
+    /// Writes ``settingsFileName``: where to listen, fast but unsafe durability, the TLS
+    /// settings if any, and then the caller's settings, which therefore win.
     static func writeSettings(
         dataDirectory: String,
         port: Int,
         socketDirectory: String,
+        tls: TestServer.TLSSetup?,
         extra: [String: String],
         account: ServerAccount
     ) throws {
@@ -43,6 +44,10 @@ enum ClusterFiles {
             setting("full_page_writes", "off"),
             setting("max_connections", "200"),
         ]
+        if let tls {
+            lines.append("# TestServer.Options.tls")
+            lines += tls.serverSettings.map { setting($0.name, $0.value) }
+        }
         if !extra.isEmpty {
             try validate(settings: extra)
             lines.append("# TestServer.Options.settings")
@@ -68,10 +73,12 @@ enum ClusterFiles {
     }
 
     /// Replaces `pg_hba.conf`: one rule per test user and method, for the Unix socket and
-    /// for TCP on 127.0.0.1 and ::1, and `reject` for everyone else.
+    /// for TCP on 127.0.0.1 and ::1; with TLS, the rules of ``TestServer/TLSSetup``'s roles,
+    /// which only TLS or only plain TCP lets in; and `reject` for everyone else.
     static func writeHostBasedAuthentication(
         dataDirectory: String,
         users: [TestServer.User],
+        tls: TestServer.TLSSetup?,
         account: ServerAccount
     ) throws {
         let superuser = ServerAccount.serverUserName
@@ -79,15 +86,26 @@ enum ClusterFiles {
             "# Written by PGTestServer on every start; edits are overwritten.",
             "# TYPE  DATABASE     USER           ADDRESS        METHOD",
         ]
-        typealias Row = (database: String, user: String, method: String)
-        let rows: [Row] =
-            [("all", superuser, "trust"), ("replication", superuser, "trust")]
-            + users.map { ("all", $0.name, $0.method.rawValue) }
-            + [("all", "all", "reject"), ("replication", "all", "reject")]
+        // `local` is the Unix socket; `host` is TCP, `hostssl` TCP with TLS, `hostnossl`
+        // TCP without it.
+        typealias Row = (database: String, user: String, local: Bool, host: String, method: String)
+        var rows: [Row] =
+            [("all", superuser, true, "host", "trust"), ("replication", superuser, true, "host", "trust")]
+            + users.map { ("all", $0.name, true, "host", $0.method.rawValue) }
+        if let tls {
+            rows += [
+                ("all", tls.tlsOnlyUser.name, false, "hostssl", tls.tlsOnlyUser.method.rawValue),
+                ("all", tls.plainOnlyUser.name, true, "hostnossl", tls.plainOnlyUser.method.rawValue),
+                ("all", tls.certificateUser, false, "hostssl", "cert"),
+            ]
+        }
+        rows += [("all", "all", true, "host", "reject"), ("replication", "all", true, "host", "reject")]
         for row in rows {
-            rules.append(rule("local", row.database, row.user, "", row.method))
-            rules.append(rule("host", row.database, row.user, "127.0.0.1/32", row.method))
-            rules.append(rule("host", row.database, row.user, "::1/128", row.method))
+            if row.local {
+                rules.append(rule("local", row.database, row.user, "", row.method))
+            }
+            rules.append(rule(row.host, row.database, row.user, "127.0.0.1/32", row.method))
+            rules.append(rule(row.host, row.database, row.user, "::1/128", row.method))
         }
         try write(rules.joined(separator: "\n") + "\n", to: dataDirectory + "/pg_hba.conf", account: account)
     }
@@ -95,23 +113,28 @@ enum ClusterFiles {
     /// SQL that creates the test users, or on a reused cluster resets them: `LOGIN`, the
     /// fixed password stored the way its method needs (an MD5 hash for `md5`, a SCRAM
     /// verifier otherwise), and `CREATE` on the database and on schema `public`.
-    static func userSetupSQL(users: [TestServer.User], database: String) -> String {
+    /// With TLS, also the roles of ``TestServer/TLSSetup``; the certificate's role gets no
+    /// password.
+    static func userSetupSQL(users: [TestServer.User], tls: TestServer.TLSSetup?, database: String) -> String {
+        var roles = users.map { (name: $0.name, password: $0.password, md5: $0.method == .md5) }
+        if let tls {
+            roles += [tls.tlsOnlyUser, tls.plainOnlyUser].map { (name: $0.name, password: $0.password, md5: false) }
+            roles.append((name: tls.certificateUser, password: nil, md5: false))
+        }
         var sql = ["SELECT 1;"]
-        for user in users {
-            let role = quotedIdentifier(user.name)
-            let encryption = user.method == .md5 ? "md5" : "scram-sha-256"
-            sql.append("SET password_encryption = '\(encryption)';")
+        for (name, password, md5) in roles {
+            let role = quotedIdentifier(name)
+            sql.append("SET password_encryption = '\(md5 ? "md5" : "scram-sha-256")';")
             sql.append(
                 """
                 DO $pgts$ BEGIN
-                  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = \(quotedLiteral(user.name))) THEN
+                  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = \(quotedLiteral(name))) THEN
                     CREATE ROLE \(role);
                   END IF;
                 END $pgts$;
                 """
             )
-            let password = user.password.map(quotedLiteral) ?? "NULL"
-            sql.append("ALTER ROLE \(role) WITH LOGIN PASSWORD \(password);")
+            sql.append("ALTER ROLE \(role) WITH LOGIN PASSWORD \(password.map(quotedLiteral) ?? "NULL");")
             sql.append("GRANT CREATE ON DATABASE \(quotedIdentifier(database)) TO \(role);")
             sql.append("GRANT CREATE ON SCHEMA public TO \(role);")
         }

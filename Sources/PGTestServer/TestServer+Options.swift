@@ -80,19 +80,26 @@ extension TestServer {
         /// gives up.
         public var startTimeout: Duration
 
-        /// Creates options; the defaults give a throwaway cluster on a free port.
+        /// TLS for the server: a test CA and certificates made at start, `ssl = on`, and
+        /// roles that only TLS or only plain TCP lets in (see ``TestServer/TLSSetup``);
+        /// `nil`, the default, for a server without TLS. Needs the `openssl` command-line tool.
+        public var tls: TLSOptions?
+
+        /// Creates options; the defaults give a throwaway cluster on a free port, without TLS.
         public init(
             binDirectory: URL? = nil,
             settings: [String: String] = [:],
             dataDirectory: String? = nil,
             port: Int? = nil,
-            startTimeout: Duration = .seconds(60)
+            startTimeout: Duration = .seconds(60),
+            tls: TLSOptions? = nil
         ) {
             self.binDirectory = binDirectory
             self.settings = settings
             self.dataDirectory = dataDirectory
             self.port = port
             self.startTimeout = startTimeout
+            self.tls = tls
         }
     }
 }

@@ -49,6 +49,9 @@ public final class TestServer: Sendable, CustomStringConvertible {
     public let database: String
     /// The test users, one per ``AuthMethod``; see ``User``.
     public let users: [User]
+    /// The certificates, keys and TLS roles of a server started with ``Options/tls``;
+    /// `nil` for a server without TLS.
+    public let tls: TLSSetup?
 
     let binaries: PostgresBinaries
     let account: ServerAccount
@@ -64,6 +67,7 @@ public final class TestServer: Sendable, CustomStringConvertible {
         binaries: PostgresBinaries,
         account: ServerAccount,
         temporaryFolders: [String],
+        tls: TLSSetup?,
         server: ServerProcess,
         watchdog: Watchdog
     ) {
@@ -77,6 +81,7 @@ public final class TestServer: Sendable, CustomStringConvertible {
         self.binaries = binaries
         self.account = account
         self.temporaryFolders = temporaryFolders
+        self.tls = tls
         self.running = Mutex((server, watchdog))
     }
 
@@ -118,38 +123,6 @@ public final class TestServer: Sendable, CustomStringConvertible {
             running = nil
         }
         LiveServers.remove(self)
-    }
-
-    /// Runs `sql` with `psql` as the superuser over the Unix socket, for setting up tests and
-    /// checking their effects.
-    ///
-    /// The script runs as `psql -X -q -A -t -v ON_ERROR_STOP=1`: it stops at the first
-    /// error, and the output is unaligned, without headers or command tags, one line per
-    /// row with columns separated by `|`.
-    ///
-    /// - Parameters:
-    ///   - sql: One or more statements, separated by semicolons; also `psql` commands
-    ///     such as `\d`.
-    ///   - database: The database to connect to; `nil` for ``database``.
-    ///   - timeout: How long `psql` may run.
-    /// - Returns: What `psql` printed, without the final line break.
-    /// - Throws: ``TestServerError`` with `psql`'s error output when a statement fails.
-    @discardableResult
-    public func psql(_ sql: String, database: String? = nil, timeout: Duration = .seconds(120)) throws -> String {
-        let command = [
-            binaries.psql, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-            "-h", socketDirectory, "-p", "\(port)", "-U", superuser, "-d", database ?? self.database, "-f", "-",
-        ]
-        let environment = Subprocess.cleanEnvironment(adding: [
-            "PGCLIENTENCODING": "UTF8", "PGCONNECT_TIMEOUT": "10", "PGAPPNAME": "pgtestserver",
-        ])
-        let result = try Subprocess.run(command, input: sql, environment: environment, timeout: timeout)
-        guard result.status == 0 else {
-            throw TestServerError("psql failed", command: command, exitStatus: result.status, output: result.combinedOutput)
-        }
-        var output = Substring(result.stdout)
-        while output.last == "\n" { output.removeLast() }
-        return String(output)
     }
 
     /// Acts as if this process had died: lets the watchdog stop the server and delete the

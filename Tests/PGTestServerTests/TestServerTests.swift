@@ -250,7 +250,8 @@ private func listenOnIPv4() throws -> (descriptor: Int32, port: Int) {
     return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
 }
 
-private func hasIPv6Loopback() -> Bool {
+/// Whether ::1 can be bound here.
+func hasIPv6Loopback() -> Bool {
     let descriptor = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
     guard descriptor >= 0 else { return false }
     defer { close(descriptor) }
