@@ -28,6 +28,7 @@ let fuzzers = [
     "FuzzCopyText",
     "FuzzPGPass",
     "FuzzFlowMachines",
+    "FuzzChannelBinding",
 ]
 
 let package = Package(

@@ -7,13 +7,13 @@ FUZZERS=(
     FuzzParameterStatus FuzzBackendKeyData FuzzNotification FuzzAuthentication FuzzCopyResponse
     FuzzNegotiateProtocolVersion FuzzSCRAMServerFirst FuzzSCRAMServerFinal FuzzBase64 FuzzValues
     FuzzConnectionString FuzzConnectionURI FuzzCopyBinary FuzzCopyText FuzzPGPass FuzzJSONScanner
-    FuzzIDsOnlyMetadata FuzzFlowMachines
+    FuzzIDsOnlyMetadata FuzzFlowMachines FuzzChannelBinding
 )
 
 # The dictionary of each fuzzer.
 fuzz_dictionary() {
     case "$1" in
-        FuzzSCRAM*) echo "$FUZZ_DIR/Dictionaries/scram.dict" ;;
+        FuzzSCRAM* | FuzzChannelBinding) echo "$FUZZ_DIR/Dictionaries/scram.dict" ;;
         FuzzBase64) echo "$FUZZ_DIR/Dictionaries/base64.dict" ;;
         FuzzValues) echo "$FUZZ_DIR/Dictionaries/values.dict" ;;
         FuzzConnection*) echo "$FUZZ_DIR/Dictionaries/connection.dict" ;;

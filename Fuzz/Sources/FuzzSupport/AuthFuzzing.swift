@@ -69,3 +69,26 @@ public enum AuthFuzzing {
         check(error.code == .authentication, "SCRAM threw \(error)")
     }
 }
+
+extension AuthFuzzing {
+    /// The SSLRequest answer and a SCRAM exchange under channel binding: never a trap, never
+    /// a bound mechanism without TLS, never channel_binding=require satisfied without -PLUS.
+    public static func channelBinding(_ input: [UInt8]) {
+        let outcome = PGAuthFuzzing.channelBinding(input)
+        if let first = input.first {
+            check(outcome.answerAccepted == [UInt8(ascii: "S"), UInt8(ascii: "N"), UInt8(ascii: "E")].contains(first),
+                  "SSLRequest answer byte \(first) accepted: \(outcome.answerAccepted)")
+        }
+        if outcome.mechanism == "SCRAM-SHA-256-PLUS" {
+            check(outcome.tls && outcome.mode != "disable", "SCRAM-SHA-256-PLUS without TLS or with binding disabled")
+            check(outcome.gs2Header == "p=tls-server-end-point,,", "PLUS with GS2 header \(outcome.gs2Header ?? "none")")
+        } else if outcome.mechanism != nil {
+            check(outcome.mode != "require", "channel_binding=require started \(outcome.mechanism ?? "")")
+            let expected = outcome.tls && outcome.mode != "disable" ? "y,," : "n,,"
+            check(outcome.gs2Header == expected, "GS2 header \(outcome.gs2Header ?? "none"), expected \(expected)")
+        }
+        if outcome.authenticated, outcome.mode == "require" {
+            check(outcome.mechanism == "SCRAM-SHA-256-PLUS", "channel_binding=require authenticated without -PLUS")
+        }
+    }
+}

@@ -38,7 +38,11 @@ extension PGConnection {
             case preferStandby = "prefer-standby"
         }
 
-        /// libpq's `sslmode`. Stored now; TLS itself arrives with its own issue.
+        /// libpq's `sslmode`: `disable` never asks for TLS; `allow` connects in plaintext;
+        /// `prefer` (the default) asks and falls back to plaintext when the server has no TLS;
+        /// `require` insists on TLS (checking the server's certificate only when a root
+        /// certificate is given); `verify-ca` checks the certificate's chain; `verify-full` also
+        /// checks the host name against the certificate's names.
         public enum TLSMode: String, Sendable, CaseIterable {
             case disable, allow, prefer, require
             case verifyCA = "verify-ca"
@@ -117,8 +121,9 @@ extension PGConnection {
         /// connection fails with ``PGError/Code/authentication`` before sending anything the
         /// requirement forbids (for example a cleartext password when only SCRAM is allowed).
         public var requireAuth: AuthenticationRequirement
-        /// libpq's `channel_binding`. `require` fails: channel binding needs TLS, which this
-        /// version of PGWire does not have.
+        /// libpq's `channel_binding`: with TLS and a server that offers SCRAM-SHA-256-PLUS,
+        /// `prefer` (the default) binds the login to the server's certificate; `require` accepts
+        /// nothing else (no trust, no password methods, no plaintext).
         public var channelBinding: ChannelBinding
         /// Bounds on what the server may make this connection hold or compute.
         public var limits: Limits
@@ -173,7 +178,8 @@ extension PGConnection {
             self.channelBinding = .prefer
             self.limits = Limits()
             self.targetSessionAttributes = .any
-            self.tls = TLS(mode: .disable)
+            // prefer, as libpq: TLS when the server offers it, plaintext when it says no.
+            self.tls = TLS(mode: .prefer)
             self.readSpin = .microseconds(500)
             self.yieldAfterSend = false
             self.messageLimits = messageLimits

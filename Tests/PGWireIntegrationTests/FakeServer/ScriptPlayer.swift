@@ -62,6 +62,12 @@ struct ScriptPlayer: ~Copyable {
     private mutating func perform(_ step: ScriptStep) throws {
         switch step {
         case .readStartup: try readStartup()
+        case .readSSLRequest:
+            let packet = try readExact(8)
+            if Self.int32(packet, at: 0) != 8 || Self.int32(packet, at: 4) != 80_877_103 {
+                record.problem("expected an SSLRequest, got \(packet)")
+                throw End.clientClosed
+            }
         case .readMessage(let type): _ = try readMessage(expecting: type)
         case .readUntil(let type):
             while try readMessage(expecting: nil).type != type {}

@@ -8,6 +8,9 @@ enum ScriptStep: Sendable {
     /// SSLRequest is answered `N` and the real startup packet read after it. A CancelRequest is
     /// recorded in ``ScriptedServer/cancelRequests`` and ends the connection (as PostgreSQL does).
     case readStartup
+    /// Reads an SSLRequest and answers nothing: the next steps answer it (to stage a server
+    /// that says `S` and then sends bytes before the handshake).
+    case readSSLRequest
     /// Reads one frontend message (type byte, Int32 length, body); with a type, any other type
     /// is recorded as a script problem.
     case readMessage(type: Character?)
