@@ -37,6 +37,26 @@ struct AppendStatements: Sendable {
     init(schema: StoreSchema) {
         let streams = schema.table("streams")
         let events = schema.table("events")
+        // Each append first takes a transaction-level advisory lock per stream it writes (in
+        // key order: no deadlock), before its first write. The first write assigns the
+        // transaction its id, so of two appends to one stream the one that writes first has
+        // the lower id, and the global order (transaction id, position) agrees with every
+        // stream's versions. Without it, a transaction could take its id, lose the race for the
+        // head's row lock, and commit later versions under the lower id: a reader in the
+        // global order (a subscription) then saw v7 before v5 (GlobalOrderTests). The lock
+        // comes from a MATERIALIZED CTE that the head upsert reads from, so it is taken before
+        // the upsert's first row exists; it assigns no transaction id itself. For the same
+        // reason the events' INSERT reads the new heads from its FROM, not from a subquery in
+        // its values: the column default pg_current_xact_id() is computed with the values, and
+        // would otherwise take the transaction's id before the heads were locked.
+        let lockClass = schema.streamLockClass
+        let lockStreams = """
+            locked AS MATERIALIZED (
+                SELECT count(pg_advisory_xact_lock(\(lockClass), key)) AS streams
+                FROM (SELECT DISTINCT hashtext(name) AS key FROM unnest($1::text[]) AS t(name) ORDER BY key) AS keys
+            )
+            """
+        let lockStream = "locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(\(lockClass), hashtext($1::text)) AS stream)"
         // One statement does what would otherwise take three (create missing heads, lock them
         // in order, check and move them): INSERT ... ON CONFLICT processes its rows in the
         // sorted order of its SELECT, inserting or locking and updating each, so lock order is
@@ -46,13 +66,14 @@ struct AppendStatements: Sendable {
         // find theirs by subscript: no join that would sort the events' wide rows.
         // kind: 0 any, 1 no stream (never written, or deleted), 2 exists, 3 exact version.
         checkedHeads = """
+            \(lockStreams),
             w AS (
                 SELECT * FROM unnest($1::text[], $2::int8[], $3::int4[], $4::int8[], $5::text[])
                     WITH ORDINALITY AS w(name, n, kind, expected, label, index)
             ),
             moved AS (
                 INSERT INTO \(streams) AS h (stream_name, version)
-                SELECT name, n FROM w ORDER BY name COLLATE "C"
+                SELECT name, n FROM w CROSS JOIN locked ORDER BY name COLLATE "C"
                 ON CONFLICT (stream_name) DO UPDATE SET version = h.version + EXCLUDED.version
                 RETURNING h.stream_name, h.version, h.deleted_version
             ),
@@ -78,8 +99,8 @@ struct AppendStatements: Sendable {
             WITH \(checkedHeads),
             inserted AS (
                 INSERT INTO \(events) (stream_name, stream_version, event_id, event_type, data, metadata)
-                SELECT ($1::text[])[e.stream], (SELECT versions FROM heads)[e.stream] - e.back, e.id, e.type, e.data, e.metadata
-                FROM unnest($6::int4[], $7::int8[], $8::uuid[], $9::text[], $10::jsonb[], $11::jsonb[])
+                SELECT ($1::text[])[e.stream], heads.versions[e.stream] - e.back, e.id, e.type, e.data, e.metadata
+                FROM heads CROSS JOIN unnest($6::int4[], $7::int8[], $8::uuid[], $9::text[], $10::jsonb[], $11::jsonb[])
                     WITH ORDINALITY AS e(stream, back, id, type, data, metadata, ord)
                 ORDER BY e.ord
                 RETURNING position, stream_version, transaction_id
@@ -90,8 +111,9 @@ struct AppendStatements: Sendable {
         // The check sits in RETURNING: the head row is locked and moved by then, and a raise
         // there still aborts the whole statement.
         moveHeadAndInsertOne = """
-            WITH moved AS (
-                INSERT INTO \(streams) AS h (stream_name, version) VALUES ($1::text, 1)
+            WITH \(lockStream),
+            moved AS (
+                INSERT INTO \(streams) AS h (stream_name, version) SELECT $1::text, 1 FROM locked
                 ON CONFLICT (stream_name) DO UPDATE SET version = h.version + 1
                 RETURNING CASE
                         WHEN $2::int4 = 0
@@ -104,7 +126,7 @@ struct AppendStatements: Sendable {
             ),
             inserted AS (
                 INSERT INTO \(events) (stream_name, stream_version, event_id, event_type, data, metadata)
-                VALUES ($1, (SELECT version FROM moved), $5::uuid, $6::text, $7::jsonb, $8::jsonb)
+                SELECT $1, moved.version, $5::uuid, $6::text, $7::jsonb, $8::jsonb FROM moved
                 RETURNING position, stream_version, transaction_id
             )
             SELECT position, stream_version, transaction_id,
@@ -112,8 +134,9 @@ struct AppendStatements: Sendable {
             FROM inserted
             """
         moveHeadAndInsertMany = """
-            WITH moved AS (
-                INSERT INTO \(streams) AS h (stream_name, version) VALUES ($1::text, $2::int8)
+            WITH \(lockStream),
+            moved AS (
+                INSERT INTO \(streams) AS h (stream_name, version) SELECT $1::text, $2::int8 FROM locked
                 ON CONFLICT (stream_name) DO UPDATE SET version = h.version + EXCLUDED.version
                 RETURNING CASE
                         WHEN $3::int4 = 0
@@ -126,8 +149,8 @@ struct AppendStatements: Sendable {
             ),
             inserted AS (
                 INSERT INTO \(events) (stream_name, stream_version, event_id, event_type, data, metadata)
-                SELECT $1, (SELECT version FROM moved) - e.back, e.id, e.type, e.data, e.metadata
-                FROM unnest($6::int8[], $7::uuid[], $8::text[], $9::jsonb[], $10::jsonb[])
+                SELECT $1, moved.version - e.back, e.id, e.type, e.data, e.metadata
+                FROM moved CROSS JOIN unnest($6::int8[], $7::uuid[], $8::text[], $9::jsonb[], $10::jsonb[])
                     WITH ORDINALITY AS e(back, id, type, data, metadata, ord)
                 ORDER BY e.ord
                 RETURNING position, stream_version, transaction_id

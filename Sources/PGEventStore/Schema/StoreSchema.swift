@@ -35,6 +35,10 @@ struct StoreSchema: Sendable, Equatable {
 
     private var nameHash: UInt32 { FNV1a.hash32(name) }
 
+    /// The class (first key) of the advisory locks appends take per stream (the second key is
+    /// the stream name's `hashtext`).
+    var streamLockClass: Int32 { Int32(bitPattern: FNV1a.hash32("pgevents.stream\u{0}" + name)) }
+
     /// The channel subscriptions notify when they save a checkpoint (its payload: the
     /// subscription's name), which ``EventStore/append(_:waitFor:timeout:)`` waits on.
     var checkpointChannel: String {
