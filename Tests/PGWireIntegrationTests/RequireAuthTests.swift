@@ -48,7 +48,7 @@ extension Integration {
             var configuration = try Integration.configuration(.scramSHA256)
             configuration.channelBinding = .require
             let error = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
-            #expect(error?.code == .invalidConfiguration)
+            #expect(error?.code == .authentication)
             #expect(error?.message.contains("TLS") == true)
         }
     }

@@ -31,9 +31,23 @@ extension PGConnection {
     static func negotiateTLS(
         on socket: Socket, server: Configuration.Server, _ configuration: Configuration, deadline: ContinuousClock.Instant?
     ) async throws -> Bool {
+        do {
+            return try await negotiateTLSWithinDeadline(on: socket, server: server, configuration, deadline: deadline)
+        } catch is Poller.DeadlineExceeded {
+            throw PGError(
+                .timeout,
+                "server at \(server) did not complete the TLS negotiation within connect_timeout (\(configuration.connectTimeout ?? .zero))")
+        }
+    }
+
+    private static func negotiateTLSWithinDeadline(
+        on socket: Socket, server: Configuration.Server, _ configuration: Configuration, deadline: ContinuousClock.Instant?
+    ) async throws -> Bool {
         let mode = configuration.tls.mode
         // allow: plaintext first (libpq then retries with TLS if the server refuses plaintext).
         if mode == .disable || mode == .allow { return false }
+        // As libpq: sslmode does not apply to Unix domain sockets (the server has no TLS there).
+        if case .unixSocket = socket.endpoint { return false }
         var encoder = FrontendMessageEncoder()
         encoder.sslRequest()
         try await socket.writeAll(encoder.buffer, deadline: deadline ?? .now + .seconds(Int64(Int32.max)))

@@ -22,6 +22,7 @@ struct BlackholeTests {
     @Test func aQueryOnABlackholedConnectionFailsWithinTheUserTimeout() async throws {
         try await Self.withHost { host in
             var configuration = PGConnection.Configuration(host: host.address, port: host.port, user: "fake", connectTimeout: .seconds(10))
+            configuration.tls.mode = .disable  // the fake server knows no SSLRequest
             configuration.tcpUserTimeout = .seconds(1)
             // A safety net so that a broken user timeout fails the test instead of hanging it:
             // its error would not say "stopped acknowledging".
@@ -44,6 +45,7 @@ struct BlackholeTests {
     @Test func withoutAUserTimeoutTheQueryTimeoutStillEndsTheWait() async throws {
         try await Self.withHost { host in
             var configuration = PGConnection.Configuration(host: host.address, port: host.port, user: "fake", connectTimeout: .seconds(10))
+            configuration.tls.mode = .disable  // the fake server knows no SSLRequest
             configuration.queryTimeout = .milliseconds(500)
             configuration.cancelGrace = .milliseconds(500)
             let connection = try await PGConnection.connect(configuration)
