@@ -72,24 +72,15 @@ extension EventStore {
     }
 
     /// Moves a subscription's checkpoint (every share's) so that it handles again from `start`
-    /// (`.start` replays the whole log into a projection; clear the projection first). A
-    /// running runner notices within its poll interval and continues from there.
+    /// (`.start` replays the whole log into a projection; clear the projection first). Running
+    /// runners are notified and continue from there at once.
     /// - Throws: ``EventStoreError/Code/notFound`` when no subscription has that name.
     public func resetSubscription(_ name: String, to start: SubscriptionStart) async throws {
         let checkpoints = schema.table("subscription_checkpoints")
         try await withConnection { connection in
-            var place = GlobalPosition.start
-            var atEnd = false
-            switch start {
-            case .start: break
-            case .after(let position): place = position
-            case .end: atEnd = true
-            case .afterPosition(let position):
-                let rows = try await connection.query(
-                    PGQuery("SELECT transaction_id FROM \(schema.table("events")) WHERE position = $1", [position])).collect()
-                guard let row = rows.first else { throw EventStoreError(.notFound, "no event at position \(position)") }
-                place = GlobalPosition(transactionID: try row.decode(PGTransactionID.self, at: 0).rawValue, position: position)
-            }
+            let resolved = try await start.place(in: schema, on: connection)
+            let atEnd = resolved == nil
+            let place = resolved ?? .start
             let rows = try await connection.query(PGQuery("""
                 UPDATE \(checkpoints) SET
                     transaction_id = CASE WHEN $2 THEN pg_snapshot_xmin(pg_current_snapshot()) ELSE $3::int8::text::xid8 END,

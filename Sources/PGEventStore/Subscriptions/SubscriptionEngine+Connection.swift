@@ -65,33 +65,21 @@ extension SubscriptionEngine {
         return digits > 0 ? value : nil
     }
 
-    /// The start place from the options (for a new named subscription or a follower).
+    /// The start place from the options (for a follower): `.end` is the read barrier now.
     func resolveStart(on connection: PGConnection) async throws -> GlobalPosition {
-        switch options.start {
-        case .start: return .start
-        case .after(let position): return position
-        case .end:
-            let rows = try await connection.query("SELECT pg_snapshot_xmin(pg_current_snapshot())").collect()
-            let barrier = try ServerData.element(0, of: rows, "rows of the read barrier").decode(PGTransactionID.self, at: 0)
-            return GlobalPosition(transactionID: barrier.rawValue, position: 0)
-        case .afterPosition(let position):
-            let rows = try await connection.query(
-                PGQuery("SELECT transaction_id FROM \(store.schema.table("events")) WHERE position = $1", [position])
-            ).collect()
-            guard let row = rows.first else {
-                throw EventStoreError(.notFound, "no event at position \(position) to start the subscription after")
-            }
-            return GlobalPosition(transactionID: try row.decode(PGTransactionID.self, at: 0).rawValue, position: position)
-        }
+        if let place = try await options.start.place(in: store.schema, on: connection) { return place }
+        let rows = try await connection.query("SELECT pg_snapshot_xmin(pg_current_snapshot())").collect()
+        let barrier = try ServerData.element(0, of: rows, "rows of the read barrier").decode(PGTransactionID.self, at: 0)
+        return GlobalPosition(transactionID: barrier.rawValue, position: 0)
     }
 
     /// Creates the share rows a new subscription lacks, and refuses a share count other than
     /// the one the subscription was created with.
     func createShares(on connection: PGConnection) async throws {
         guard let name else { return }
-        var atEnd = false
-        var start = GlobalPosition.start
-        if case .end = options.start { atEnd = true } else { start = try await resolveStart(on: connection) }
+        let place = try await options.start.place(in: store.schema, on: connection)
+        let atEnd = place == nil
+        let start = place ?? .start
         let results = try await connection.batch([
             try PGQuery(statements.createShares, [
                 name, Int32(options.partitions), atEnd, Int64(bitPattern: start.transactionID), start.position,

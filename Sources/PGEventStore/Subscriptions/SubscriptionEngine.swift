@@ -130,7 +130,7 @@ final class SubscriptionEngine {
                 let next = batch.events[batchIndex]
                 batchIndex += 1
                 handedOut = next
-                metrics.delivered(next.event)
+                metrics.delivered()
                 return next.event
             }
             guard try await fetchNextBatch() else {
@@ -148,7 +148,7 @@ final class SubscriptionEngine {
             return nil
         }
         batchIndex = batch.events.count
-        for event in batch.events { metrics.delivered(event.event) }
+        metrics.delivered(batch.events.count)
         return batch
     }
 

@@ -49,8 +49,8 @@ struct SubscriptionMetrics {
         shares = Gauge(label: Label.shares, dimensions: dimensions, factory: factory)
     }
 
-    func delivered(_ event: RecordedEvent) {
-        delivered.increment()
+    func delivered(_ count: Int = 1) {
+        delivered.increment(by: count)
     }
 
     func batch(size: Int, newest: RecordedEvent? = nil) {

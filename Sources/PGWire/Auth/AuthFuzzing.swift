@@ -55,7 +55,6 @@ public enum PGAuthFuzzing {
     /// 4,096 so an input cannot take seconds); never traps.
     public static func channelBinding(_ input: [UInt8]) -> BindingOutcome {
         var outcome = BindingOutcome(answerAccepted: false, mechanism: nil, gs2Header: nil, authenticated: false)
-        outcome.mode = nil
         guard let answer = input.first else { return outcome }
         outcome.answerAccepted = (try? SSLRequestAnswer(answer)) != nil
         guard input.count >= 2 else { return outcome }

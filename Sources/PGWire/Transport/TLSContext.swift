@@ -15,9 +15,6 @@ final class TLSContext: @unchecked Sendable {
     // @unchecked: the context is configured once in init and only read afterwards (OpenSSL's
     // SSL_CTX is safe to share once set up).
     let context: OpaquePointer
-    /// Whether the server's chain is checked (verify-ca, verify-full, or require with a root
-    /// certificate).
-    let verifiesChain: Bool
     /// Whether the host name is checked too (verify-full).
     let verifiesHost: Bool
 
@@ -26,7 +23,9 @@ final class TLSContext: @unchecked Sendable {
         self.context = context
         let rootCertificate = tls.rootCertificatePath
         verifiesHost = tls.mode == .verifyFull
-        verifiesChain = verifiesHost || tls.mode == .verifyCA || (tls.mode == .require && rootCertificate != nil)
+        // The chain is checked by verify-ca and verify-full, and (libpq's rule) by require when
+        // a root certificate is given.
+        let verifiesChain = verifiesHost || tls.mode == .verifyCA || (tls.mode == .require && rootCertificate != nil)
         // TLS 1.2 at least, as libpq's ssl_min_protocol_version defaults to.
         guard pgwire_ssl_ctx_set_min_proto_version(context, TLS1_2_VERSION) == 1 else {
             throw Self.failure("SSL_CTX_set_min_proto_version")

@@ -93,15 +93,6 @@ final class TLSSession: @unchecked Sendable {
         return try TLSContext.endPointHash(of: certificate)
     }
 
-    /// The negotiated protocol version, e.g. `TLSv1.3`.
-    var protocolVersion: String { String(cString: SSL_get_version(ssl)) }
-
-    /// Sends close_notify, without waiting for the peer's.
-    func shutdown() {
-        ERR_clear_error()
-        _ = SSL_shutdown(ssl)
-    }
-
     /// Maps a failed call to what it waits for, or throws the error it is.
     private func blocked(_ result: Int32, _ what: String) throws -> Step {
         switch SSL_get_error(ssl, result) {

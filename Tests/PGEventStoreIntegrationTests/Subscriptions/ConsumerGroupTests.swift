@@ -102,8 +102,6 @@ extension StoreIntegration {
         /// The subscription's metrics reach the configured factory.
         @Test func metricsCountDeliveriesAndCheckpoints() async throws {
             let metrics = TestMetrics()
-            let server = try StoreIntegration.requireServer()
-            _ = server
             var configuration = EventStore.Configuration(
                 connection: try StoreIntegration.connectionConfiguration(), schema: "t_" + String(UUID().uuidString.prefix(8)).lowercased())
             configuration.metricsFactory = metrics
