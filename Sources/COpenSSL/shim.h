@@ -20,5 +20,8 @@ static inline int pgwire_ssl_ctx_set_min_proto_version(SSL_CTX *context, int ver
 static inline int pgwire_ssl_ctx_set_max_proto_version(SSL_CTX *context, int version) {
     return (int)SSL_CTX_set_max_proto_version(context, version);
 }
+static inline int pgwire_x509_lookup_add_dir(X509_LOOKUP *lookup, const char *folder) {
+    return (int)X509_LOOKUP_add_dir(lookup, folder, X509_FILETYPE_PEM);
+}
 
 #endif

@@ -25,6 +25,15 @@ struct ConfigurationSystem: Sendable {
         isDirectory: { SystemFiles.isDirectory($0) }
     )
 
+    /// The user's home folder: `HOME` from `environment`, else the password database's; nil
+    /// when neither knows one (libpq's `pqGetHomeDirectory`).
+    static func home(environment: [String: String], system: ConfigurationSystem) -> String? {
+        guard let home = environment["HOME"].flatMap({ $0.isEmpty ? nil : $0 }) ?? system.homeDirectory(), !home.isEmpty else {
+            return nil
+        }
+        return home
+    }
+
     /// libpq's compiled-in default socket directory on Debian and Ubuntu is `/var/run/postgresql`;
     /// most other builds (macOS, Homebrew, source builds) use `/tmp`. PGWire is not compiled per
     /// distribution, so it picks `/var/run/postgresql` when that directory exists, else `/tmp`.
@@ -63,6 +72,13 @@ enum SystemFiles {
             entry += 1
         }
         return result
+    }
+
+    /// Whether `path` names something that exists (libpq's `stat(...) == 0` test for its
+    /// default TLS files).
+    static func exists(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0
     }
 
     static func isDirectory(_ path: String) -> Bool {

@@ -78,7 +78,8 @@ public struct PGConnectionSettings: Sendable {
             sources[keyword.name] = .environment(variable: variable)
         }
 
-        let resolver = SettingsResolver(values: values, sources: sources, system: system)
+        let resolver = SettingsResolver(
+            values: values, sources: sources, system: system, home: ConfigurationSystem.home(environment: environment, system: system))
         var configuration = try resolver.configuration()
         var warnings: [String] = []
         var serverPasswords = configuration.servers.map { _ in configuration.password }

@@ -114,8 +114,7 @@ public struct PGPassFile: Sendable, Hashable {
     }
 
     static func defaultPath(environment: [String: String], system: ConfigurationSystem) -> String? {
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? system.homeDirectory()
-        guard let home, !home.isEmpty else { return nil }
+        guard let home = ConfigurationSystem.home(environment: environment, system: system) else { return nil }
         return (home.hasSuffix("/") ? home : home + "/") + ".pgpass"
     }
 

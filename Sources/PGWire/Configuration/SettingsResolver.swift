@@ -6,6 +6,9 @@ struct SettingsResolver {
     let values: [String: String]
     let sources: [String: PGConnectionSettings.Source]
     let system: ConfigurationSystem
+    /// The user's home folder (`HOME`, else the password database), where libpq's
+    /// `.postgresql/` TLS defaults live.
+    let home: String?
 
     /// The value in effect, treating an empty value as unset (libpq's "use the default").
     func nonEmpty(_ key: String) -> String? {
@@ -135,45 +138,5 @@ struct SettingsResolver {
                     hostAddress: address.isEmpty ? nil : address))
         }
         return servers
-    }
-
-    /// `sslmode` and the certificate paths, with libpq's rules: `sslrootcert=system` makes
-    /// `verify-full` the default and forbids weaker modes; `sslnegotiation=direct` needs
-    /// `require` or stronger; the TLS protocol version range must not be empty.
-    func tls() throws(PGError) -> Configuration.TLS {
-        let rootCertificate = nonEmpty("sslrootcert")
-        var mode: Configuration.TLSMode = rootCertificate == "system" ? .verifyFull : .prefer
-        if let text = nonEmpty("sslmode") {
-            guard let parsed = Configuration.TLSMode(rawValue: text) else {
-                throw ConnectionKeyword.invalid("sslmode", text, origin: origin("sslmode"), expected: "a libpq sslmode value")
-            }
-            if rootCertificate == "system", parsed != .verifyFull {
-                throw PGError(
-                    .invalidConfiguration,
-                    "weak sslmode \"\(text)\" may not be used with sslrootcert=system (use \"verify-full\")")
-            }
-            mode = parsed
-        }
-        if nonEmpty("sslnegotiation") == "direct", [.disable, .allow, .prefer].contains(mode) {
-            throw PGError(
-                .invalidConfiguration,
-                "weak sslmode \"\(mode.rawValue)\" may not be used with sslnegotiation=direct (use \"require\", \"verify-ca\", or \"verify-full\")")
-        }
-        if let minimum = nonEmpty("ssl_min_protocol_version"), let maximum = nonEmpty("ssl_max_protocol_version") {
-            let order = ConnectionKeyword.tlsVersions.map { $0.lowercased() }
-            if let low = order.firstIndex(of: minimum.lowercased()), let high = order.firstIndex(of: maximum.lowercased()), low > high {
-                throw PGError(
-                    .invalidConfiguration,
-                    "invalid SSL protocol version range: ssl_min_protocol_version \(minimum) is above ssl_max_protocol_version \(maximum)")
-            }
-        }
-        return Configuration.TLS(
-            mode: mode,
-            rootCertificatePath: rootCertificate,
-            certificatePath: nonEmpty("sslcert"),
-            keyPath: nonEmpty("sslkey"),
-            revocationListPath: nonEmpty("sslcrl"),
-            serverNameIndication: nonEmpty("sslsni") != "0"
-        )
     }
 }

@@ -5,6 +5,10 @@ extension PGConnection {
     /// Asks the server to cancel the statement this connection is running, with a CancelRequest
     /// sent on a new socket (the protocol's only way to interrupt a running statement).
     ///
+    /// When this connection is encrypted, so is the request (as libpq 17's cancel API does): it
+    /// goes over TLS negotiated as the connection's was, so the cancel key never travels in
+    /// plaintext.
+    ///
     /// The statement then fails with SQLSTATE 57014 (`query_canceled`) and the connection stays
     /// usable. As in libpq, the request may arrive after the statement finished, in which case it
     /// does nothing, or (rarely) cancel the statement that follows. Cancelling the task that
@@ -19,6 +23,10 @@ extension PGConnection {
         let deadline = ContinuousClock.now.advanced(by: limit)
         let (socket, _) = try await Socket.connect(to: server.endpoint, timeout: limit, options: configuration.socketOptions)
         defer { socket.close() }
+        if io.socket.tls != nil {
+            let attempt: TLSAttempt = configuration.tls.negotiation == .direct ? .direct : .request(required: true)
+            _ = try await Self.negotiateTLS(on: socket, attempt, server: server, configuration, deadline: deadline)
+        }
         var encoder = FrontendMessageEncoder()
         encoder.cancelRequest(processID: key.processID, secretKey: key.secretKey)
         do {

@@ -104,6 +104,16 @@ extension PGConnection.Configuration {
         if channelBinding == .require, tls.mode == .disable {
             throw PGError(.invalidConfiguration, "channel_binding=require needs TLS, but sslmode=disable")
         }
+        if tls.negotiation == .direct, [.disable, .allow, .prefer].contains(tls.mode) {
+            throw PGError(
+                .invalidConfiguration,
+                "sslnegotiation=direct needs sslmode require, verify-ca or verify-full (nothing falls back to plaintext), not \(tls.mode.rawValue)")
+        }
+        if let minimum = tls.minimumProtocolVersion, let maximum = tls.maximumProtocolVersion, minimum > maximum {
+            throw PGError(
+                .invalidConfiguration,
+                "invalid SSL protocol version range: ssl_min_protocol_version \(minimum.rawValue) is above ssl_max_protocol_version \(maximum.rawValue)")
+        }
     }
 
     private static func check(_ name: String, _ value: Duration?, within range: ClosedRange<Duration>) throws(PGError) {

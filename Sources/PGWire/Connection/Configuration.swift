@@ -38,44 +38,6 @@ extension PGConnection {
             case preferStandby = "prefer-standby"
         }
 
-        /// libpq's `sslmode`: `disable` never asks for TLS; `allow` connects in plaintext;
-        /// `prefer` (the default) asks and falls back to plaintext when the server has no TLS;
-        /// `require` insists on TLS (checking the server's certificate only when a root
-        /// certificate is given); `verify-ca` checks the certificate's chain; `verify-full` also
-        /// checks the host name against the certificate's names.
-        public enum TLSMode: String, Sendable, CaseIterable {
-            case disable, allow, prefer, require
-            case verifyCA = "verify-ca"
-            case verifyFull = "verify-full"
-        }
-
-        /// TLS settings (libpq's `ssl*` keys).
-        public struct TLS: Sendable, Equatable {
-            public var mode: TLSMode
-            /// `sslrootcert`: trusted CA certificates (PEM file path).
-            public var rootCertificatePath: String?
-            /// `sslcert`: client certificate (PEM file path).
-            public var certificatePath: String?
-            /// `sslkey`: client private key (PEM file path).
-            public var keyPath: String?
-            /// `sslcrl`: certificate revocation list (PEM file path).
-            public var revocationListPath: String?
-            /// `sslsni`: send the host name in the TLS handshake (default on).
-            public var serverNameIndication: Bool
-
-            public init(
-                mode: TLSMode = .prefer, rootCertificatePath: String? = nil, certificatePath: String? = nil,
-                keyPath: String? = nil, revocationListPath: String? = nil, serverNameIndication: Bool = true
-            ) {
-                self.mode = mode
-                self.rootCertificatePath = rootCertificatePath
-                self.certificatePath = certificatePath
-                self.keyPath = keyPath
-                self.revocationListPath = revocationListPath
-                self.serverNameIndication = serverNameIndication
-            }
-        }
-
         /// The servers to try, in order, until one accepts the connection and matches
         /// ``targetSessionAttributes`` (libpq's comma-separated `host` and `port`).
         public var servers: [Server]

@@ -128,10 +128,27 @@ public final class PGConnection: @unchecked Sendable {
     private static func connect(
         to server: Configuration.Server, _ configuration: Configuration, logger: Logger, noticeHandler: NoticeHandler?
     ) async throws -> PGConnection {
+        let attempt = TLSAttempt(configuration.tls, endpoint: server.endpoint)
+        do {
+            return try await connect(to: server, attempt, configuration, logger: logger, noticeHandler: noticeHandler)
+        } catch let error as PGError where configuration.tls.mode == .allow && attempt == .plaintext && error.code == .server {
+            // allow, as libpq: the server refused the plaintext login (perhaps pg_hba.conf lets
+            // this user in over TLS only), so try once more over TLS.
+            if case .unixSocket = server.endpoint { throw error }
+            logger.debug("plaintext login refused; trying TLS (sslmode=allow)", metadata: ["error": "\(error.message)"])
+            return try await connect(to: server, .request(required: true), configuration, logger: logger, noticeHandler: noticeHandler)
+        }
+    }
+
+    private static func connect(
+        to server: Configuration.Server, _ attempt: TLSAttempt, _ configuration: Configuration, logger: Logger,
+        noticeHandler: NoticeHandler?
+    ) async throws -> PGConnection {
         let (socket, started) = try await Socket.connect(
             to: server.endpoint, timeout: configuration.connectTimeout, options: configuration.socketOptions)
         do {
-            _ = try await negotiateTLS(on: socket, server: server, configuration, deadline: configuration.connectTimeout.map { started + $0 })
+            _ = try await negotiateTLS(
+                on: socket, attempt, server: server, configuration, deadline: configuration.connectTimeout.map { started + $0 })
         } catch {
             socket.close()
             throw error

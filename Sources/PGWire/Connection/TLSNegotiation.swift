@@ -20,19 +20,57 @@ enum SSLRequestAnswer: Equatable {
     }
 }
 
+/// How one connection attempt begins, from `sslmode` and `sslnegotiation`.
+enum TLSAttempt: Equatable {
+    /// No TLS: disable, allow's first try, and every Unix socket (the server has no TLS there).
+    case plaintext
+    /// SSLRequest first; `required` fails when the server answers 'N', else goes on in plaintext.
+    case request(required: Bool)
+    /// TLS at once, with ALPN `postgresql` (PostgreSQL 17's direct TLS).
+    case direct
+
+    /// The first attempt for `tls` over `endpoint`. (allow's retry over TLS is `.request(required: true)`.)
+    init(_ tls: PGConnection.Configuration.TLS, endpoint: Endpoint) {
+        if case .unixSocket = endpoint {
+            self = .plaintext
+            return
+        }
+        switch tls.mode {
+        case .disable, .allow: self = .plaintext
+        case .prefer: self = .request(required: false)
+        case .require, .verifyCA, .verifyFull: self = tls.negotiation == .direct ? .direct : .request(required: true)
+        }
+    }
+}
+
 extension PGConnection {
-    /// SSLRequest and, when the server accepts, the TLS handshake, as `sslmode` says; returns
-    /// whether the connection is now encrypted. Waits until `deadline` (connect_timeout).
+    /// Begins TLS on a new socket as `attempt` says, then checks the server's certificate as
+    /// `sslmode` says; returns whether the connection is now encrypted. Waits until `deadline`
+    /// (connect_timeout).
     ///
     /// - Throws: ``PGError/Code/tlsFailed`` when the mode demands TLS and the server has none,
-    ///   when the server's certificate is untrusted, expired or for another host, and when the
-    ///   server sent bytes after its 'S' before the handshake (CVE-2021-23222: someone between
-    ///   us and the server may be injecting them).
+    ///   when the server's certificate is untrusted, expired or for another host, when a direct
+    ///   TLS server does not agree on ALPN `postgresql`, and when the server sent bytes after
+    ///   its 'S' before the handshake (CVE-2021-23222: someone between us and the server may be
+    ///   injecting them).
     static func negotiateTLS(
-        on socket: Socket, server: Configuration.Server, _ configuration: Configuration, deadline: ContinuousClock.Instant?
+        on socket: Socket, _ attempt: TLSAttempt, server: Configuration.Server, _ configuration: Configuration,
+        deadline: ContinuousClock.Instant?
     ) async throws -> Bool {
         do {
-            return try await negotiateTLSWithinDeadline(on: socket, server: server, configuration, deadline: deadline)
+            switch attempt {
+            case .plaintext:
+                return false
+            case .request(let required):
+                guard try await requestTLS(on: socket, required: required, server: server, configuration, deadline: deadline) else {
+                    return false
+                }
+                try await handshake(on: socket, direct: false, server: server, configuration, deadline: deadline)
+                return true
+            case .direct:
+                try await handshake(on: socket, direct: true, server: server, configuration, deadline: deadline)
+                return true
+            }
         } catch is Poller.DeadlineExceeded {
             throw PGError(
                 .timeout,
@@ -40,22 +78,18 @@ extension PGConnection {
         }
     }
 
-    private static func negotiateTLSWithinDeadline(
-        on socket: Socket, server: Configuration.Server, _ configuration: Configuration, deadline: ContinuousClock.Instant?
+    /// Sends SSLRequest and reads the answer: true to go on with the handshake.
+    private static func requestTLS(
+        on socket: Socket, required: Bool, server: Configuration.Server, _ configuration: Configuration, deadline: ContinuousClock.Instant?
     ) async throws -> Bool {
-        let mode = configuration.tls.mode
-        // allow: plaintext first (libpq then retries with TLS if the server refuses plaintext).
-        if mode == .disable || mode == .allow { return false }
-        // As libpq: sslmode does not apply to Unix domain sockets (the server has no TLS there).
-        if case .unixSocket = socket.endpoint { return false }
         var encoder = FrontendMessageEncoder()
         encoder.sslRequest()
         try await socket.writeAll(encoder.buffer, deadline: deadline ?? .now + .seconds(Int64(Int32.max)))
-        let answer = try await SSLRequestAnswer(try socket.readByte(deadline: deadline))
-        switch answer {
+        switch try SSLRequestAnswer(try await socket.readByte(deadline: deadline)) {
         case .refused:
-            if [.require, .verifyCA, .verifyFull].contains(mode) {
-                throw PGError(.tlsFailed, "server at \(server) does not support TLS, but sslmode=\(mode.rawValue) requires it")
+            if required {
+                throw PGError(
+                    .tlsFailed, "server at \(server) does not support TLS, but sslmode=\(configuration.tls.mode.rawValue) requires it")
             }
             return false
         case .error:
@@ -67,18 +101,37 @@ extension PGConnection {
                     "server at \(server) sent unencrypted data after accepting TLS, before the handshake "
                         + "(possible man-in-the-middle, CVE-2021-23222)")
             }
-            let context = try TLSContext(configuration.tls)
-            let session = try TLSSession(
-                context: context, fd: socket.fd,
-                serverName: configuration.tls.serverNameIndication ? server.host : nil,
-                verifyHost: context.verifiesHost ? server.host : nil)
-            do {
-                try await socket.handshake(session, deadline: deadline)
-            } catch let error as PGError where error.code == .tlsFailed && context.verifiesHost {
-                throw PGError(.tlsFailed, error.message + " (checked against host \"\(server.host)\")")
-            }
-            socket.startTLS(session)
             return true
         }
+    }
+
+    /// The handshake, the host check of verify-full, and (direct TLS) the ALPN check.
+    private static func handshake(
+        on socket: Socket, direct: Bool, server: Configuration.Server, _ configuration: Configuration, deadline: ContinuousClock.Instant?
+    ) async throws {
+        let context = try TLSContext(configuration.tls)
+        let session = try TLSSession(
+            context: context, fd: socket.fd, serverName: configuration.tls.serverNameIndication ? server.host : nil)
+        do {
+            try await socket.handshake(session, deadline: deadline)
+        } catch let error as PGError where direct && error.code == .serverClosedConnection {
+            throw PGError(
+                .tlsFailed,
+                "server at \(server) closed the connection during a direct TLS handshake (sslnegotiation=direct needs PostgreSQL 17 or later)")
+        } catch let error as PGError where direct && error.code == .tlsFailed && error.message.contains("wrong version number") {
+            throw PGError(
+                .tlsFailed,
+                "server at \(server) does not speak direct TLS (\(error.message)); sslnegotiation=direct needs PostgreSQL 17 or later")
+        }
+        if context.verifiesHost { try session.verifyHost(server.host) }
+        // PostgreSQL 17 refuses a direct TLS connection without ALPN; a server that accepts one
+        // is not the PostgreSQL we meant to reach (libpq checks the same).
+        if direct, session.negotiatedProtocol != TLSContext.alpnProtocol {
+            throw PGError(
+                .tlsFailed,
+                "server at \(server) completed a direct TLS handshake without selecting ALPN protocol \"postgresql\" "
+                    + "(it chose \(session.negotiatedProtocol.map { "\"\($0)\"" } ?? "none"))")
+        }
+        socket.startTLS(session)
     }
 }

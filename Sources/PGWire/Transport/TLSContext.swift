@@ -21,52 +21,99 @@ final class TLSContext: @unchecked Sendable {
     init(_ tls: PGConnection.Configuration.TLS) throws {
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw Self.failure("SSL_CTX_new") }
         self.context = context
-        let rootCertificate = tls.rootCertificatePath
         verifiesHost = tls.mode == .verifyFull
-        // The chain is checked by verify-ca and verify-full, and (libpq's rule) by require when
-        // a root certificate is given.
-        let verifiesChain = verifiesHost || tls.mode == .verifyCA || (tls.mode == .require && rootCertificate != nil)
-        // TLS 1.2 at least, as libpq's ssl_min_protocol_version defaults to.
-        guard pgwire_ssl_ctx_set_min_proto_version(context, TLS1_2_VERSION) == 1 else {
-            throw Self.failure("SSL_CTX_set_min_proto_version")
+        try setProtocolVersions(tls)
+        // ALPN `postgresql` on every TLS connection, as libpq 17 sends it: PostgreSQL 17 needs
+        // it for direct TLS, and older servers ignore it.
+        let alpn = Self.alpnProtocolList
+        guard alpn.withUnsafeBufferPointer({ SSL_CTX_set_alpn_protos(context, $0.baseAddress, UInt32($0.count)) }) == 0 else {
+            throw Self.failure("SSL_CTX_set_alpn_protos")
         }
-        if verifiesChain {
-            if rootCertificate == "system" {
-                guard SSL_CTX_set_default_verify_paths(context) == 1 else { throw Self.failure("SSL_CTX_set_default_verify_paths") }
-            } else if let rootCertificate {
-                guard SSL_CTX_load_verify_locations(context, rootCertificate, nil) == 1 else {
-                    throw PGError(.tlsFailed, "could not read root certificate file \"\(rootCertificate)\": \(Self.lastError())")
-                }
-            } else {
-                throw PGError(
-                    .tlsFailed,
-                    "sslmode=\(tls.mode.rawValue) needs a root certificate to check the server against: set sslrootcert "
-                        + "(a file, or \"system\" for the system's store)")
+        try trustRoots(tls)
+        try useClientCertificate(tls)
+    }
+
+    /// libpq's ssl_min_protocol_version and ssl_max_protocol_version.
+    private func setProtocolVersions(_ tls: PGConnection.Configuration.TLS) throws {
+        if let minimum = tls.minimumProtocolVersion {
+            guard pgwire_ssl_ctx_set_min_proto_version(context, Self.openSSLVersion(minimum)) == 1 else {
+                throw Self.failure("SSL_CTX_set_min_proto_version(\(minimum.rawValue))")
             }
-            SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
-        } else {
+        }
+        if let maximum = tls.maximumProtocolVersion {
+            guard pgwire_ssl_ctx_set_max_proto_version(context, Self.openSSLVersion(maximum)) == 1 else {
+                throw Self.failure("SSL_CTX_set_max_proto_version(\(maximum.rawValue))")
+            }
+        }
+    }
+
+    /// The chain check: verify-ca and verify-full, and (libpq's rule) any mode given a root
+    /// certificate, so `require` with one behaves as verify-ca.
+    private func trustRoots(_ tls: PGConnection.Configuration.TLS) throws {
+        guard tls.verifiesChain else {
             SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
+            return
         }
-        if let certificate = tls.certificatePath {
-            guard SSL_CTX_use_certificate_chain_file(context, certificate) == 1 else {
-                throw PGError(.tlsFailed, "could not read client certificate file \"\(certificate)\": \(Self.lastError())")
+        switch tls.rootCertificatePath {
+        case "system":
+            guard SSL_CTX_set_default_verify_paths(context) == 1 else { throw Self.failure("SSL_CTX_set_default_verify_paths") }
+        case let path?:
+            guard SSL_CTX_load_verify_locations(context, path, nil) == 1 else {
+                throw PGError(.tlsFailed, "could not read root certificate file \"\(path)\": \(Self.lastError())")
             }
-            let key = tls.keyPath ?? certificate
-            guard SSL_CTX_use_PrivateKey_file(context, key, SSL_FILETYPE_PEM) == 1 else {
-                throw PGError(.tlsFailed, "could not read client key file \"\(key)\": \(Self.lastError())")
-            }
-            guard SSL_CTX_check_private_key(context) == 1 else {
-                throw PGError(.tlsFailed, "the client key \"\(key)\" does not match the certificate \"\(certificate)\"")
+        case nil:
+            throw PGError(
+                .tlsFailed,
+                "sslmode=\(tls.mode.rawValue) needs a root certificate to check the server against: set sslrootcert "
+                    + "(a file, or \"system\" for the system's store), or put the CA's certificate in ~/.postgresql/root.crt")
+        }
+        SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
+        guard tls.revocationListPath != nil || tls.revocationListDirectory != nil else { return }
+        let store = SSL_CTX_get_cert_store(context)
+        if let file = tls.revocationListPath {
+            guard let lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file()), X509_load_crl_file(lookup, file, X509_FILETYPE_PEM) > 0 else {
+                throw PGError(.tlsFailed, "could not read certificate revocation list \"\(file)\": \(Self.lastError())")
             }
         }
-        if let revocationList = tls.revocationListPath {
-            let store = SSL_CTX_get_cert_store(context)
-            guard let lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file()),
-                X509_load_crl_file(lookup, revocationList, X509_FILETYPE_PEM) > 0
+        if let folder = tls.revocationListDirectory {
+            guard let lookup = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir()),
+                pgwire_x509_lookup_add_dir(lookup, folder) == 1
             else {
-                throw PGError(.tlsFailed, "could not read certificate revocation list \"\(revocationList)\": \(Self.lastError())")
+                throw PGError(.tlsFailed, "could not use certificate revocation list folder \"\(folder)\": \(Self.lastError())")
             }
-            X509_STORE_set_flags(store, UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL))
+        }
+        X509_STORE_set_flags(store, UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL))
+    }
+
+    /// sslcert, sslkey and sslpassword.
+    private func useClientCertificate(_ tls: PGConnection.Configuration.TLS) throws {
+        guard let certificate = tls.certificatePath else { return }
+        guard SSL_CTX_use_certificate_chain_file(context, certificate) == 1 else {
+            throw PGError(.tlsFailed, "could not read client certificate file \"\(certificate)\": \(Self.lastError())")
+        }
+        let keyPath = tls.keyPath ?? certificate
+        try ClientKeyFile.checkPermissions(keyPath)
+        let key = try ClientKeyFile.load(keyPath, password: tls.keyPassword)
+        defer { EVP_PKEY_free(key) }
+        guard SSL_CTX_use_PrivateKey(context, key) == 1 else {
+            throw PGError(.tlsFailed, "could not use client key file \"\(keyPath)\": \(Self.lastError())")
+        }
+        guard SSL_CTX_check_private_key(context) == 1 else {
+            throw PGError(.tlsFailed, "the client key \"\(keyPath)\" does not match the certificate \"\(certificate)\"")
+        }
+    }
+
+    /// ALPN's wire form of the one protocol offered: its length, then `postgresql`.
+    static let alpnProtocolList: [UInt8] = [UInt8(TLSContext.alpnProtocol.utf8.count)] + Array(TLSContext.alpnProtocol.utf8)
+    /// The ALPN name PostgreSQL registered.
+    static let alpnProtocol = "postgresql"
+
+    private static func openSSLVersion(_ version: PGConnection.Configuration.TLSProtocolVersion) -> Int32 {
+        switch version {
+        case .tls1: return TLS1_VERSION
+        case .tls1_1: return TLS1_1_VERSION
+        case .tls1_2: return TLS1_2_VERSION
+        case .tls1_3: return TLS1_3_VERSION
         }
     }
 

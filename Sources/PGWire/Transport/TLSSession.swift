@@ -23,7 +23,7 @@ final class TLSSession: @unchecked Sendable {
         case wouldBlock(Want)
     }
 
-    init(context: TLSContext, fd: Int32, serverName: String?, verifyHost: String?) throws {
+    init(context: TLSContext, fd: Int32, serverName: String?) throws {
         guard let ssl = SSL_new(context.context) else { throw TLSContext.failure("SSL_new") }
         self.ssl = ssl
         guard SSL_set_fd(ssl, fd) == 1 else { throw TLSContext.failure("SSL_set_fd") }
@@ -33,15 +33,6 @@ final class TLSSession: @unchecked Sendable {
             guard pgwire_ssl_set_tlsext_host_name(ssl, serverName) == 1 else {
                 throw TLSContext.failure("SSL_set_tlsext_host_name")
             }
-        }
-        if let verifyHost {
-            let parameters = SSL_get0_param(ssl)
-            let set = TLSContext.isIPAddress(verifyHost)
-                ? X509_VERIFY_PARAM_set1_ip_asc(parameters, verifyHost)
-                : X509_VERIFY_PARAM_set1_host(parameters, verifyHost, 0)
-            guard set == 1 else { throw TLSContext.failure("X509_VERIFY_PARAM_set1_host") }
-            // libpq's wildcard rule: `*` matches one whole left-most label only.
-            X509_VERIFY_PARAM_set_hostflags(parameters, UInt32(X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS))
         }
     }
 
@@ -79,6 +70,39 @@ final class TLSSession: @unchecked Sendable {
     /// Decrypted bytes OpenSSL holds that the socket's readiness cannot show.
     var hasPending: Bool { SSL_has_pending(ssl) == 1 }
 
+    /// The protocol ALPN settled on, nil when the server chose none.
+    var negotiatedProtocol: String? {
+        var data: UnsafePointer<UInt8>?
+        var length: UInt32 = 0
+        SSL_get0_alpn_selected(ssl, &data, &length)
+        guard let data, length > 0 else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
+    }
+
+    /// The TLS version in use, as OpenSSL names it (`TLSv1.3`).
+    var protocolVersion: String { String(cString: SSL_get_version(ssl)) }
+
+    /// The cipher suite in use (`TLS_AES_256_GCM_SHA384`).
+    var cipher: String { SSL_get_current_cipher(ssl).flatMap { SSL_CIPHER_get_name($0) }.map { String(cString: $0) } ?? "" }
+
+    /// libpq's verify-full check, after the handshake verified the chain: `host` must match
+    /// one of the certificate's DNS names (a `*` standing for one whole left-most label) or IP
+    /// addresses, or its common name when it has no DNS names.
+    /// - Throws: ``PGError/Code/tlsFailed`` naming the host and the names the certificate holds.
+    func verifyHost(_ host: String) throws {
+        guard let certificate = SSL_get1_peer_certificate(ssl) else {
+            throw PGError(.tlsFailed, "the server sent no certificate to check host \"\(host)\" against")
+        }
+        defer { X509_free(certificate) }
+        let matched = TLSContext.isIPAddress(host)
+            ? X509_check_ip_asc(certificate, host, 0)
+            : X509_check_host(certificate, host, 0, UInt32(X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS), nil)
+        guard matched != 1 else { return }
+        let names = CertificateNames(certificate).all
+        let held = names.isEmpty ? "no names" : names.map { "\"\($0)\"" }.joined(separator: ", ")
+        throw PGError(.tlsFailed, "server certificate does not match host name \"\(host)\": it holds \(held)")
+    }
+
     /// The verification result of the peer's certificate, for the error message.
     var verifyError: String? {
         let code = SSL_get_verify_result(ssl)
@@ -99,6 +123,10 @@ final class TLSSession: @unchecked Sendable {
         case SSL_ERROR_WANT_READ: return .wouldBlock(.readable)
         case SSL_ERROR_WANT_WRITE: return .wouldBlock(.writable)
         case SSL_ERROR_SYSCALL:
+            throw PGError(.serverClosedConnection, "\(what) failed: the server closed the connection (\(TLSContext.lastError()))")
+        case SSL_ERROR_SSL where ERR_peek_error() & UInt(ERR_REASON_MASK) == UInt(SSL_R_UNEXPECTED_EOF_WHILE_READING):
+            // OpenSSL 3 reports a close without close_notify as a protocol error; for us it is
+            // the server going away, as a plaintext read's end of file is.
             throw PGError(.serverClosedConnection, "\(what) failed: the server closed the connection (\(TLSContext.lastError()))")
         default:
             if let verifyError {

@@ -1,0 +1,207 @@
+import Foundation
+import PGTestServer
+import PGWire
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The TLS settings beyond sslmode against a real TLS server: allow's retry over TLS, protocol
+/// versions, encrypted client keys and their permissions, the `~/.postgresql/` defaults, the
+/// names a wrong-host error lists, and direct TLS refused by PostgreSQL 15.
+@Suite(.serialized) struct TLSOptionsTests {
+    typealias Configuration = PGConnection.Configuration
+
+    /// The TLS version the server sees for this connection (`pg_stat_ssl.version`).
+    static func serverTLSVersion(_ connection: PGConnection) async throws -> String? {
+        try await connection.query("SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()", []).collect()[0].decode(String?.self, at: 0)
+    }
+
+    /// A private folder for files a test makes, removed afterwards.
+    static func withFolder(_ body: (String) async throws -> Void) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pgwire-tls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await body(folder)
+    }
+
+    /// Copies `source` to `target` with `mode`.
+    static func copy(_ source: String, to target: String, mode: mode_t = 0o600) throws {
+        try? FileManager.default.removeItem(atPath: target)
+        try FileManager.default.copyItem(atPath: source, toPath: target)
+        #expect(chmod(target, mode) == 0)
+    }
+
+    /// Runs the `openssl` tool, failing the test if it fails.
+    static func openssl(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl"] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "openssl \(arguments.joined(separator: " "))")
+    }
+
+    @Test func allowTriesTLSWhenThePlaintextLoginIsRefused() async throws {
+        try await TLSTests.withTLSServer { server, tls in
+            // pg_hba.conf lets pgw_tls in over TLS only: plaintext first, refused, then TLS.
+            let tlsOnly = TLSTests.configuration(server, user: tls.tlsOnlyUser.name, password: tls.tlsOnlyUser.password, .allow)
+            let connection = try await PGConnection.connect(tlsOnly)
+            #expect(try await TLSTests.sslState(connection).ssl)
+            #expect(connection.tlsInfo != nil)
+            await connection.close()
+            // pgw_notls gets in at the first, plaintext, try.
+            let plainOnly = TLSTests.configuration(server, user: tls.plainOnlyUser.name, password: tls.plainOnlyUser.password, .allow)
+            let plain = try await PGConnection.connect(plainOnly)
+            #expect(try await TLSTests.sslState(plain).ssl == false)
+            #expect(plain.tlsInfo == nil)
+            await plain.close()
+            // A wrong password is refused both ways, and the error is the server's.
+            let wrong = TLSTests.configuration(server, user: tls.tlsOnlyUser.name, password: "wrong", .allow)
+            let error = await #expect(throws: PGError.self) { try await PGConnection.connect(wrong) }
+            #expect(error?.code == .server && error?.sqlState == "28P01", "\(String(describing: error))")
+        }
+    }
+
+    @Test func protocolVersionBoundsReachTheHandshake() async throws {
+        try await TLSTests.withTLSServer { server, tls in
+            var capped = TLSTests.configuration(server, .verifyFull, root: tls.certificateAuthority)
+            capped.tls.maximumProtocolVersion = .tls1_2
+            let old = try await PGConnection.connect(capped)
+            #expect(old.tlsInfo?.protocolVersion == "TLSv1.2")
+            #expect(try await Self.serverTLSVersion(old) == "TLSv1.2")
+            await old.close()
+
+            var floor = TLSTests.configuration(server, .verifyFull, root: tls.certificateAuthority)
+            floor.tls.minimumProtocolVersion = .tls1_3
+            let new = try await PGConnection.connect(floor)
+            #expect(new.tlsInfo?.protocolVersion == "TLSv1.3")
+            #expect(try await Self.serverTLSVersion(new) == "TLSv1.3")
+            #expect(new.tlsInfo?.cipher.isEmpty == false)
+            // PostgreSQL 15 selects no ALPN protocol.
+            #expect(new.tlsInfo?.applicationProtocol == nil)
+            await new.close()
+
+            // The server's floor is TLS 1.2 (ssl_min_protocol_version's default): no common version.
+            var tooOld = TLSTests.configuration(server, .require)
+            tooOld.tls.minimumProtocolVersion = .tls1
+            tooOld.tls.maximumProtocolVersion = .tls1_1
+            let error = await #expect(throws: PGError.self) { try await PGConnection.connect(tooOld) }
+            #expect(error?.code == .tlsFailed, "\(String(describing: error))")
+        }
+    }
+
+    @Test func anEncryptedClientKeyNeedsItsPassphrase() async throws {
+        try await TLSTests.withTLSServer { server, tls in
+            try await Self.withFolder { folder in
+                let key = folder + "/encrypted.key"
+                try Self.openssl(["pkey", "-in", tls.clientKey, "-aes256", "-passout", "pass:open sesame", "-out", key])
+                #expect(chmod(key, 0o600) == 0)
+                var configuration = TLSTests.configuration(server, user: tls.certificateUser, .verifyFull, root: tls.certificateAuthority)
+                configuration.tls.certificatePath = tls.clientCertificate
+                configuration.tls.keyPath = key
+
+                let missing = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
+                #expect(missing?.code == .tlsFailed)
+                #expect(missing?.message.contains("no sslpassword was given") == true, "\(missing?.message ?? "")")
+
+                configuration.tls.keyPassword = "wrong"
+                let wrong = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
+                #expect(wrong?.message.contains("sslpassword does not decrypt it") == true, "\(wrong?.message ?? "")")
+
+                configuration.tls.keyPassword = "open sesame"
+                let connection = try await PGConnection.connect(configuration)
+                #expect(try await TLSTests.sslState(connection).clientDN == "/CN=\(tls.certificateUser)")
+                await connection.close()
+
+                // The same through a connection string's sslpassword.
+                let string = "host=localhost port=\(server.port) dbname=\(server.database) user=\(tls.certificateUser) "
+                    + "sslmode=verify-full sslrootcert=\(tls.certificateAuthority) sslcert=\(tls.clientCertificate) "
+                    + "sslkey=\(key) sslpassword='open sesame'"
+                let fromString = try await PGConnection.connect(try Configuration(connectionString: string, environment: [:]))
+                #expect(try await TLSTests.sslState(fromString).ssl)
+                await fromString.close()
+            }
+        }
+    }
+
+    @Test func aClientKeyOthersCanReadIsRefusedAsLibpqDoes() async throws {
+        try await TLSTests.withTLSServer { server, tls in
+            try await Self.withFolder { folder in
+                let key = folder + "/open.key"
+                try Self.copy(tls.clientKey, to: key, mode: 0o644)
+                var configuration = TLSTests.configuration(server, user: tls.certificateUser, .verifyFull, root: tls.certificateAuthority)
+                configuration.tls.certificatePath = tls.clientCertificate
+                configuration.tls.keyPath = key
+                let error = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
+                #expect(error?.code == .tlsFailed)
+                #expect(error?.message.contains("group or world access") == true, "\(error?.message ?? "")")
+                #expect(chmod(key, 0o600) == 0)
+                await (try await PGConnection.connect(configuration)).close()
+            }
+        }
+    }
+
+    @Test func dotPostgresqlSuppliesRootCertificateAndClientCertificate() async throws {
+        try await TLSTests.withTLSServer { server, tls in
+            try await Self.withFolder { home in
+                let folder = home + "/.postgresql"
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                let string = "host=localhost port=\(server.port) dbname=\(server.database) user=\(tls.certificateUser) sslmode=verify-full"
+                // No root.crt yet: verify-full says where it looked.
+                let missing = await #expect(throws: PGError.self) {
+                    try await PGConnection.connect(try Configuration(connectionString: string, environment: ["HOME": home]))
+                }
+                #expect(missing?.message.contains(".postgresql/root.crt") == true, "\(missing?.message ?? "")")
+
+                try Self.copy(tls.certificateAuthority, to: folder + "/root.crt", mode: 0o644)
+                try Self.copy(tls.clientCertificate, to: folder + "/postgresql.crt", mode: 0o644)
+                try Self.copy(tls.clientKey, to: folder + "/postgresql.key")
+                let connection = try await PGConnection.connect(try Configuration(connectionString: string, environment: ["HOME": home]))
+                #expect(try await TLSTests.sslState(connection).clientDN == "/CN=\(tls.certificateUser)")
+                await connection.close()
+
+                // libpq's rule: a root certificate makes require check the chain, so another CA's
+                // root.crt refuses the server even under require.
+                try Self.copy(tls.otherCertificateAuthority, to: folder + "/root.crt", mode: 0o644)
+                let require = "host=localhost port=\(server.port) dbname=\(server.database) user=\(server.superuser) sslmode=require"
+                let untrusted = await #expect(throws: PGError.self) {
+                    try await PGConnection.connect(try Configuration(connectionString: require, environment: ["HOME": home]))
+                }
+                #expect(untrusted?.code == .tlsFailed, "\(String(describing: untrusted))")
+            }
+        }
+    }
+
+    @Test func aWrongHostErrorListsTheNamesTheCertificateHolds() async throws {
+        try await TLSTests.withTLSServer { server, tls in
+            var wrongHost = TLSTests.configuration(server, host: "db.wrong.example", .verifyFull, root: tls.certificateAuthority)
+            wrongHost.servers[0].hostAddress = "127.0.0.1"
+            let error = await #expect(throws: PGError.self) { try await PGConnection.connect(wrongHost) }
+            #expect(error?.code == .tlsFailed)
+            let message = error?.message ?? ""
+            #expect(message.contains("\"db.wrong.example\""), "\(message)")
+            #expect(message.contains("\"localhost\"") && message.contains("\"127.0.0.1\"") && message.contains("\"::1\""), "\(message)")
+            // An address is checked against the IP entries: ::1 is one of them.
+            let ipv6 = TLSTests.configuration(server, host: "::1", .verifyFull, root: tls.certificateAuthority)
+            if let connection = try? await PGConnection.connect(ipv6) {  // the host may have no IPv6 loopback
+                #expect(connection.tlsInfo != nil)
+                await connection.close()
+            }
+        }
+    }
+
+    @Test func directTLSToPostgreSQL15FailsClearly() async throws {
+        try await TLSTests.withTLSServer { server, tls in
+            var configuration = TLSTests.configuration(server, .verifyFull, root: tls.certificateAuthority)
+            configuration.tls.negotiation = .direct
+            configuration.connectTimeout = .seconds(10)
+            let error = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
+            #expect(error?.code == .tlsFailed, "\(String(describing: error))")
+            #expect(error?.message.contains("PostgreSQL 17") == true, "\(error?.message ?? "")")
+        }
+    }
+}
