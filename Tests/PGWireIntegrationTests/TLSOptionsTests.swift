@@ -204,4 +204,72 @@ import Glibc
             #expect(error?.message.contains("PostgreSQL 17") == true, "\(error?.message ?? "")")
         }
     }
+
+    @Test func requireAuthAndChannelBindingMustBothHold() async throws {
+        try await TLSTests.withTLSServer { server, tls in
+            func attempt(_ method: TestServer.AuthMethod, requireAuth: String, binding: Configuration.ChannelBinding) async throws -> PGConnection {
+                let user = server.user(method)
+                var configuration = TLSTests.configuration(
+                    server, user: user.name, password: user.password, .verifyFull, root: tls.certificateAuthority)
+                configuration.requireAuth = try Configuration.AuthenticationRequirement(libpq: requireAuth)
+                configuration.channelBinding = binding
+                return try await PGConnection.connect(configuration)
+            }
+            // Both allow SCRAM with binding: the PLUS mechanism.
+            let bound = try await attempt(.scramSHA256, requireAuth: "scram-sha-256", binding: .require)
+            #expect(bound.authenticationMethod == .scramSHA256Plus)
+            await bound.close()
+            // require_auth allows the cleartext password, channel_binding=require does not.
+            let cleartext = await #expect(throws: PGError.self) { try await attempt(.password, requireAuth: "password", binding: .require) }
+            #expect(cleartext?.code == .authentication && cleartext?.message.contains("channel_binding") == true,
+                    "\(cleartext?.message ?? "")")
+            // channel_binding would bind, but require_auth forbids SCRAM.
+            let forbidden = await #expect(throws: PGError.self) { try await attempt(.scramSHA256, requireAuth: "!scram-sha-256", binding: .require) }
+            #expect(forbidden?.code == .authentication && forbidden?.message.contains("requirement \"!scram-sha-256\" failed") == true,
+                    "\(forbidden?.message ?? "")")
+            // trust passes require_auth=none but not channel_binding=require.
+            let trust = await #expect(throws: PGError.self) { try await attempt(.trust, requireAuth: "none", binding: .require) }
+            #expect(trust?.code == .authentication && trust?.message.contains("channel_binding") == true, "\(trust?.message ?? "")")
+        }
+    }
+
+    /// A revocation list from the test CA (`openssl ca -gencrl`), revoking `revoked` if given.
+    static func revocationList(_ tls: TestServer.TLSSetup, revoking revoked: String?, in folder: String) throws -> String {
+        let configuration = folder + "/ca.cnf"
+        try "[ca]\ndefault_ca = test\n[test]\ndatabase = \(folder)/index.txt\ndefault_md = sha256\ndefault_crl_days = 30\n"
+            .write(toFile: configuration, atomically: true, encoding: .utf8)
+        #expect(FileManager.default.createFile(atPath: folder + "/index.txt", contents: Data()))
+        let authority = ["-config", configuration, "-keyfile", tls.directory + "/ca.key", "-cert", tls.certificateAuthority]
+        if let revoked { try openssl(["ca"] + authority + ["-revoke", revoked]) }
+        let list = folder + "/crl.pem"
+        try openssl(["ca"] + authority + ["-gencrl", "-out", list])
+        return list
+    }
+
+    @Test func aRevokedServerCertificateIsRefusedByFileAndByFolder() async throws {
+        try await TLSTests.withTLSServer { server, tls in
+            try await Self.withFolder { folder in
+                // A list that revokes nothing lets the server in.
+                try FileManager.default.createDirectory(atPath: folder + "/clean", withIntermediateDirectories: true)
+                var configuration = TLSTests.configuration(server, .verifyFull, root: tls.certificateAuthority)
+                configuration.tls.revocationListPath = try Self.revocationList(tls, revoking: nil, in: folder + "/clean")
+                await (try await PGConnection.connect(configuration)).close()
+
+                try FileManager.default.createDirectory(atPath: folder + "/revoked", withIntermediateDirectories: true)
+                configuration.tls.revocationListPath = try Self.revocationList(tls, revoking: tls.serverCertificate, in: folder + "/revoked")
+                let byFile = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
+                #expect(byFile?.code == .tlsFailed && byFile?.message.contains("revoked") == true, "\(byFile?.message ?? "")")
+
+                // sslcrldir: the same list in a folder named by hash (`openssl rehash`).
+                let hashed = folder + "/hashed"
+                try FileManager.default.createDirectory(atPath: hashed, withIntermediateDirectories: true)
+                try Self.copy(folder + "/revoked/crl.pem", to: hashed + "/crl.pem", mode: 0o644)
+                try Self.openssl(["rehash", hashed])
+                configuration.tls.revocationListPath = nil
+                configuration.tls.revocationListDirectory = hashed
+                let byFolder = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
+                #expect(byFolder?.message.contains("revoked") == true, "\(byFolder?.message ?? "")")
+            }
+        }
+    }
 }
