@@ -272,4 +272,25 @@ import Glibc
             }
         }
     }
+
+    /// OpenSSL's own socket writes would raise SIGPIPE on a connection the server closed,
+    /// killing this process; PGWire's TLS writes must fail like plaintext ones instead.
+    @Test func writingToATLSConnectionTheServerClosedIsAnErrorNotASignal() async throws {
+        try await TLSTests.withTLSServer { server, tls in
+            let victim = try await PGConnection.connect(TLSTests.configuration(server, .verifyFull, root: tls.certificateAuthority))
+            let pid = try #require(victim.processID)
+            let killer = try await PGConnection.connect(TLSTests.configuration(server, .require))
+            _ = try await killer.query("SELECT pg_terminate_backend($1)", [pid]).collect()
+            await killer.close()
+            try await Task.sleep(for: .milliseconds(200))
+            // A write larger than the socket's buffers: the server's reset arrives while it is
+            // under way, and the sends after it meet EPIPE.
+            let large = String(repeating: "x", count: 16 << 20)
+            for _ in 0..<2 {
+                let error = await #expect(throws: PGError.self) { try await victim.query("SELECT length($1)", [large]).collect() }
+                #expect([.serverClosedConnection, .closed, .server].contains(error?.code), "\(String(describing: error))")
+            }
+            await victim.close()
+        }
+    }
 }

@@ -2,12 +2,14 @@ import Foundation
 import PGTestServer
 import Testing
 
-/// Starts one private PostgreSQL cluster around every suite nested in ``CLI``, and stops it.
+/// Starts one private PostgreSQL cluster, with TLS, around every suite nested in ``CLI``, and stops it.
 struct CLIServerTrait: SuiteTrait, TestScoping {
     func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        try await TestServer.withRunning { server in
+        // With TLS, so every CLI test also shows pgevents working over it (libpq's default
+        // sslmode=prefer encrypts the --url connections).
+        try await TestServer.withRunning(TestServer.Options(tls: .init())) { server in
             try await CLI.$server.withValue(server) { try await function() }
         }
     }

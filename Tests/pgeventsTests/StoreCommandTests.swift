@@ -1,4 +1,5 @@
 import Foundation
+import PGTestServer
 import PGEventStore
 import Testing
 
@@ -94,6 +95,8 @@ extension CLI {
             for label in ["schema:", "head:", "events:", "streams:", "barrier holder:"] {
                 #expect(text.stdout.contains(label))
             }
+            // sslmode=prefer (the default) found the server's TLS.
+            #expect(text.stdout.contains("connection:       TLS (TLSv1.3"), "\(text.stdout)")
 
             let json = try await CLI.run(["status", "--json"], schema: schema)
             #expect(json.status == 0)
@@ -104,10 +107,38 @@ extension CLI {
             #expect(status["event_count"] as? Int == 3)
             #expect(status["stream_count"] as? Int == 3)
             #expect(status["barrier_holder"] is NSNull)
+            #expect((status["tls"] as? [String: Any])?["version"] as? String == "TLSv1.3")
             let last = try #require(try await CLI.run(["read-all"], schema: schema).jsonLines().last)
             let head = "\(last["transaction_id"] as? Int ?? -1)/\(last["position"] as? Int ?? -1)"
             #expect(status["head"] as? String == head)
             #expect(status["head_position"] as? Int == last["position"] as? Int)
+        }
+
+        @Test func statusSaysWhetherTheConnectionIsEncryptedAndVerifyFullWorks() async throws {
+            let server = try CLI.requireServer()
+            let tls = try #require(server.tls)
+            let schema = try await CLI.migratedSchema()
+            let base = "postgresql://\(server.superuser)@localhost:\(server.port)/\(server.database)"
+            let plain = try await PGEventsProcess.run(["status", "--json", "--url", base + "?sslmode=disable", "--schema", schema])
+            #expect(plain.status == 0, "\(plain.stderr)")
+            #expect(try #require(try plain.jsonLines().first)["tls"] is NSNull)
+
+            let verified = try await PGEventsProcess.run(
+                ["status", "--url", base + "?sslmode=verify-full&sslrootcert=\(tls.certificateAuthority)", "--schema", schema])
+            #expect(verified.status == 0, "\(verified.stderr)")
+            #expect(verified.stdout.contains("TLS (TLSv1."), "\(verified.stdout)")
+
+            // The wrong CA: one line on stderr saying what failed, exit status 1.
+            let untrusted = try await PGEventsProcess.run(
+                ["status", "--url", base + "?sslmode=verify-full&sslrootcert=\(tls.otherCertificateAuthority)", "--schema", schema])
+            #expect(untrusted.status == 1)
+            #expect(untrusted.stderr.contains("certificate"), "\(untrusted.stderr)")
+            // The same settings from PGSSLMODE and PGSSLROOTCERT.
+            var environment = PGEventsProcess.baseEnvironment
+            environment["PGSSLMODE"] = "verify-full"
+            environment["PGSSLROOTCERT"] = tls.certificateAuthority
+            let fromEnvironment = try await PGEventsProcess.run(["status", "--url", base, "--schema", schema], environment: environment)
+            #expect(fromEnvironment.status == 0 && fromEnvironment.stdout.contains("TLS (TLSv1."), "\(fromEnvironment.stderr)")
         }
 
         @Test func aStoreThatWasNeverMigratedGivesAClearServerError() async throws {

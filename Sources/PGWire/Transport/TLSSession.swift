@@ -26,7 +26,9 @@ final class TLSSession: @unchecked Sendable {
     init(context: TLSContext, fd: Int32, serverName: String?) throws {
         guard let ssl = SSL_new(context.context) else { throw TLSContext.failure("SSL_new") }
         self.ssl = ssl
-        guard SSL_set_fd(ssl, fd) == 1 else { throw TLSContext.failure("SSL_set_fd") }
+        guard let method = Self.socketMethod, pgwire_ssl_set_socket(ssl, method, fd) == 1 else {
+            throw TLSContext.failure("BIO_new")
+        }
         SSL_set_connect_state(ssl)
         if let serverName, !TLSContext.isIPAddress(serverName) {
             // SNI carries a host name only, never an address (RFC 6066).
@@ -37,6 +39,11 @@ final class TLSSession: @unchecked Sendable {
     }
 
     deinit { SSL_free(ssl) }
+
+    /// The socket BIO that writes with MSG_NOSIGNAL (see the COpenSSL shim), made once.
+    // nonisolated(unsafe): built once by the lazy global's initialiser, then only read, and
+    // OpenSSL never changes a BIO_METHOD after it is set up.
+    nonisolated(unsafe) private static let socketMethod: OpaquePointer? = pgwire_make_socket_bio_method()
 
     /// One step of the handshake.
     func handshake() throws -> Step {

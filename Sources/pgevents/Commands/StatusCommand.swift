@@ -1,5 +1,6 @@
 import ArgumentParser
 import PGEventStore
+import PGWire
 
 /// `pgevents status`: the store at a glance.
 struct StatusCommand: AsyncParsableCommand, StoreCommand {
@@ -15,7 +16,7 @@ struct StatusCommand: AsyncParsableCommand, StoreCommand {
             schema_version, latest_schema_version, head (or null), head_transaction_id, \
             head_position, highest_position, event_count, stream_count, barrier, barrier_holder \
             (null or {pid, since, application_name, state, transaction_id}), subscriptions (an array, as `pgevents subscriptions --json` \
-            prints it), server.
+            prints it), server, tls (null, or {version, cipher}).
 
             EXAMPLES:
               pgevents status
@@ -31,7 +32,8 @@ struct StatusCommand: AsyncParsableCommand, StoreCommand {
 
     func run() async throws {
         try await ServerTarget.withStore(global) { store, target in
-            let report = StatusReport(schema: global.schema, server: target.label, status: try await store.status())
+            var report = StatusReport(schema: global.schema, server: target.label, status: try await store.status())
+            report.tls = try await store.pool.withConnection { $0.tlsInfo }
             StandardOutput.shared.write(json ? report.json() : report.text())
         }
     }

@@ -40,6 +40,13 @@ struct GlobalOptions: ParsableArguments {
         For 1, 3 and 4, what the string leaves out comes from the PG* variables and ~/.pgpass, \
         as in libpq.
 
+        TLS: as in libpq, sslmode=prefer by default (TLS when the server offers it); set \
+        sslmode=verify-full and sslrootcert=CA.pem (or sslrootcert=system) in the URL, or \
+        PGSSLMODE and PGSSLROOTCERT, to check the server's certificate; sslcert, sslkey and \
+        sslpassword for a client certificate; ~/.postgresql/root.crt, postgresql.crt and \
+        postgresql.key are used when they exist. `pgevents status` shows whether the \
+        connection is encrypted. The embedded server's Unix socket needs no TLS.
+
         EMBEDDED SERVER: pgevents runs PostgreSQL from the local installation (Debian: \
         apt-get install postgresql) on a cluster in DIR/cluster, created on first use, started \
         for the command and stopped when it ends. It listens only on a Unix socket in that \

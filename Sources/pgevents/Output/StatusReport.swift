@@ -1,4 +1,5 @@
 import PGEventStore
+import PGWire
 
 /// ``StoreStatus`` for people (aligned lines, then the subscriptions' table) and for machines
 /// (one JSON object).
@@ -6,9 +7,12 @@ struct StatusReport {
     let schema: String
     let server: String
     let status: StoreStatus
+    /// The TLS session of the connection that read the status; nil in plaintext.
+    var tls: PGConnection.TLSInfo? = nil
 
     func text() -> String {
         var rows: [(String, String)] = [("server", server)]
+        rows.append(("connection", tls.map { "TLS (\($0.protocolVersion), \($0.cipher))" } ?? "not encrypted"))
         if status.schemaVersion == 0 {
             rows.append(("schema", "\(schema): not migrated (run `pgevents migrate`)"))
         } else {
@@ -62,6 +66,14 @@ struct StatusReport {
         }
         json.raw("subscriptions", SubscriptionReport.jsonArray(status.subscriptions))
         json.string("server", server)
+        if let tls {
+            var inner = JSONWriter()
+            inner.string("version", tls.protocolVersion)
+            inner.string("cipher", tls.cipher)
+            json.raw("tls", inner.finished())
+        } else {
+            json.null("tls")
+        }
         return String(decoding: json.finished(), as: UTF8.self) + "\n"
     }
 }
