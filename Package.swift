@@ -68,6 +68,9 @@ let package = Package(
         // later, by `pgevents` for its embedded server.
         .target(
             name: "PGTestServer",
+            // OpenSSL for DirectTLSEndpoint, the TLS terminator standing in for PostgreSQL 17's
+            // direct TLS.
+            dependencies: ["COpenSSL"],
             swiftSettings: strictSettings
         ),
         // The command-line tool: the store from the shell, and its benchmark. Its embedded
