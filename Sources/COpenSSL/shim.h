@@ -13,6 +13,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <errno.h>
+#include <stdio.h>
 
 // Macros of OpenSSL's TLS API, as functions Swift can call.
 static inline int pgwire_ssl_set_tlsext_host_name(SSL *ssl, const char *name) {
@@ -26,6 +27,17 @@ static inline int pgwire_ssl_ctx_set_max_proto_version(SSL_CTX *context, int ver
 }
 static inline int pgwire_x509_lookup_add_dir(X509_LOOKUP *lookup, const char *folder) {
     return (int)X509_LOOKUP_add_dir(lookup, folder, X509_FILETYPE_PEM);
+}
+
+// OpenSSL's reason for the last failure on this thread, into `buffer` (NUL-terminated), and
+// "no reason given" when it recorded none.
+static inline void pgwire_last_error(char *buffer, size_t size) {
+    unsigned long code = ERR_get_error();
+    if (code == 0) {
+        snprintf(buffer, size, "no reason given");
+    } else {
+        ERR_error_string_n(code, buffer, size);
+    }
 }
 
 // A socket BIO whose writes use send(MSG_NOSIGNAL). OpenSSL's own socket BIO uses write(),

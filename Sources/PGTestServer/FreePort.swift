@@ -26,21 +26,8 @@ enum FreePort {
         let descriptor = socket(AF_INET, streamType, 0)
         guard descriptor >= 0 else { throw socketError("socket") }
         defer { close(descriptor) }
-        var address = sockaddr_in()
-        #if canImport(Darwin)
-        address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
-        #endif
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw socketError("bind 127.0.0.1") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard let bound = LoopbackAddress.bindLoopback(descriptor, port: port) else { throw socketError("bind 127.0.0.1") }
+        return bound
     }
 
     /// Whether `port` can be bound on `::1`; true when the machine has no IPv6 at all (the

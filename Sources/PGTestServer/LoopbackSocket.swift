@@ -19,19 +19,8 @@ enum LoopbackSocket {
     /// process can take it between picking and binding. Returns the descriptor and the port.
     static func openListener() throws -> (descriptor: Int32, port: Int) {
         let descriptor = try make(AF_INET)
-        var address = sockaddr_in()
-        #if canImport(Darwin)
-        address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
-        #endif
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-            }
-        }
-        guard bound, listen(descriptor, 64) == 0 else {
+        let port = LoopbackAddress.bindLoopback(descriptor, port: 0)
+        guard let port, listen(descriptor, 64) == 0 else {
             let failure = error("bind/listen on 127.0.0.1")
             close(descriptor)
             throw failure
@@ -39,7 +28,7 @@ enum LoopbackSocket {
         // Non-blocking: a client that leaves between poll() and accept() must not make the
         // accepting thread wait for the next one, deaf to stop().
         setNonBlocking(descriptor)
-        return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
+        return (descriptor, port)
     }
 
     /// Accepts a waiting connection; nil when there is none (or it went away meanwhile).
@@ -80,19 +69,8 @@ enum LoopbackSocket {
     /// Connects, blocking, to TCP 127.0.0.1:`port` (loopback: it succeeds or fails at once).
     static func connectTCP(port: Int) throws -> Int32 {
         let descriptor = try make(AF_INET)
-        var address = sockaddr_in()
-        #if canImport(Darwin)
-        address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
-        #endif
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard result == 0 else {
+        let result = LoopbackAddress.connectSocket(descriptor, to: LoopbackAddress.ipv4(port: port))
+        guard result else {
             let failure = error("connect to 127.0.0.1:\(port)")
             close(descriptor)
             throw failure
@@ -114,12 +92,7 @@ enum LoopbackSocket {
             raw[bytes.count] = 0
         }
         let descriptor = try make(AF_UNIX)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard result == 0 else {
+        guard LoopbackAddress.connectSocket(descriptor, to: address) else {
             let failure = error("connect to \(path)")
             close(descriptor)
             throw failure

@@ -18,6 +18,14 @@ import Glibc
         try await connection.query("SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()", []).collect()[0].decode(String?.self, at: 0)
     }
 
+    /// verify-full as the `cert`-auth role, with the test client certificate and `key`.
+    static func certificateLogin(_ server: TestServer, _ tls: TestServer.TLSSetup, key: String) -> Configuration {
+        var configuration = TLSTests.configuration(server, user: tls.certificateUser, .verifyFull, root: tls.certificateAuthority)
+        configuration.tls.certificatePath = tls.clientCertificate
+        configuration.tls.keyPath = key
+        return configuration
+    }
+
     /// A private folder for files a test makes, removed afterwards.
     static func withFolder(_ body: (String) async throws -> Void) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pgwire-tls-\(UUID().uuidString)").path
@@ -100,9 +108,7 @@ import Glibc
                 let key = folder + "/encrypted.key"
                 try Self.openssl(["pkey", "-in", tls.clientKey, "-aes256", "-passout", "pass:open sesame", "-out", key])
                 #expect(chmod(key, 0o600) == 0)
-                var configuration = TLSTests.configuration(server, user: tls.certificateUser, .verifyFull, root: tls.certificateAuthority)
-                configuration.tls.certificatePath = tls.clientCertificate
-                configuration.tls.keyPath = key
+                var configuration = Self.certificateLogin(server, tls, key: key)
 
                 let missing = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
                 #expect(missing?.code == .tlsFailed)
@@ -133,9 +139,7 @@ import Glibc
             try await Self.withFolder { folder in
                 let key = folder + "/open.key"
                 try Self.copy(tls.clientKey, to: key, mode: 0o644)
-                var configuration = TLSTests.configuration(server, user: tls.certificateUser, .verifyFull, root: tls.certificateAuthority)
-                configuration.tls.certificatePath = tls.clientCertificate
-                configuration.tls.keyPath = key
+                var configuration = Self.certificateLogin(server, tls, key: key)
                 let error = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
                 #expect(error?.code == .tlsFailed)
                 #expect(error?.message.contains("group or world access") == true, "\(error?.message ?? "")")

@@ -144,11 +144,9 @@ final class TLSContext: @unchecked Sendable {
 
     /// OpenSSL's reason for the last failure on this thread.
     static func lastError() -> String {
-        let code = ERR_get_error()
-        guard code != 0 else { return "no reason given" }
         var buffer = [CChar](repeating: 0, count: 256)
-        ERR_error_string_n(code, &buffer, buffer.count)
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        pgwire_last_error(&buffer, buffer.count)
+        return String(cString: buffer)
     }
 
     static func failure(_ call: String) -> PGError {
