@@ -15,7 +15,7 @@ struct Options {
     /// Measure the benchmarks of ``tlsParts`` in plaintext and over TLS instead (TLSBench.swift).
     var tls = false
     /// With `tls`: how often each contender runs on each side; the best run of each side counts.
-    var rounds = 2
+    var rounds = 3
     /// Events written by each append contender (the store's too), and rows read by the read benchmark.
     var events = 1_000_000
     /// Streams the events are spread over.
@@ -55,7 +55,7 @@ struct Options {
                        sslmode=disable, then sslmode=require (its own sslmode is overridden). Not
                        with --unix: there is no TLS over a Unix socket
           --rounds     with --tls, runs of each contender on each side, which side goes first
-                       alternating; the best run of each side is reported (2)
+                       alternating; the best run of each side is reported (3)
           --events     events appended by each append and store contender, rows read, events
                        a subscription catches up on (1000000)
           --streams    streams the events are spread over (10000)

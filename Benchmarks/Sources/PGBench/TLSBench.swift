@@ -96,6 +96,7 @@ enum TLSBench {
                 let outcome = await measure(sides[index])
                 let figure = outcome.rate.map { String(format: "%.0f \(outcome.unit)/s", $0) } ?? "\(outcome.status)"
                 print("tls: round \(round + 1) of \(options.rounds), \(outcome.name): \(figure)")
+                fflush(nil)
                 if outcome.status != .ok || (outcome.rate ?? 0) > (kept[index]?.rate ?? -1) { kept[index] = outcome }
             }
         }
