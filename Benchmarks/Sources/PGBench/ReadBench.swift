@@ -71,7 +71,8 @@ enum ReadBench {
     /// benchmark's), vacuums it, and returns its row count.
     static func prepareTable(_ target: Target, _ options: Options) async throws -> Int {
         try await target.withPGWire { admin in
-            if try await AppendBench.rowCount(admin) != options.events {
+            // No table yet (a fresh server, `--only read`) counts as the wrong number of rows.
+            if (try? await AppendBench.rowCount(admin)) != options.events {
                 print("read: filling the events table with \(options.events) rows on the server")
                 try await AppendBench.recreateTable(admin)
                 _ = try await admin.simpleQuery(EventData.fillOnServer(events: options.events, streams: options.streams))

@@ -81,7 +81,7 @@ extension Report {
                 + (met ? "met)" : "NOT met)") + plain)
             json.append(goalJSON("roundtrip_pgwire_tls_to_libpq_tls", ratio, "minimum", Self.tlsRoundTripGoal, met))
         } else {
-            print("  round trip PGWire TLS / libpq TLS: - (a round-trip row is missing or failed)")
+            print("  round trip PGWire TLS / libpq TLS: - (roundtrip not run, or a row of it failed)")
         }
         if let copyPlain, let copyTLS {
             let cost = 1 - copyTLS / copyPlain
@@ -90,7 +90,7 @@ extension Report {
                 + (met ? "met)" : "NOT met)"))
             json.append(goalJSON("append_tls_cost", cost, "maximum", Self.tlsAppendCostGoal, met))
         } else {
-            print("  append cost of TLS: - (an append row is missing or failed)")
+            print("  append cost of TLS: - (append not run, or a row of it failed)")
         }
         for line in json { print(line) }
     }
