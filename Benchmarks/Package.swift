@@ -5,6 +5,7 @@ import PackageDescription
 // dependencies of the libraries. Run from this folder:
 //
 //   swift run -c release PGBench [--only append|roundtrip|pipeline|read|store|notify|pool|sublatency|catchup] [--events N]
+//   swift run -c release PGBench --tls [--only append|roundtrip|pipeline|read]   # plaintext against TLS
 //   swift run -c release RoundTripBench
 //   swift run -c release StreamMemoryBench
 

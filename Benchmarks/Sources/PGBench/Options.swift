@@ -12,6 +12,10 @@ struct Options {
     var url: String?
     /// Connect over the test server's Unix socket instead of TCP on 127.0.0.1.
     var unixSocket = false
+    /// Measure the benchmarks of ``tlsParts`` in plaintext and over TLS instead (TLSBench.swift).
+    var tls = false
+    /// With `tls`: how often each contender runs on each side; the best run of each side counts.
+    var rounds = 3
     /// Events written by each append contender (the store's too), and rows read by the read benchmark.
     var events = 1_000_000
     /// Streams the events are spread over.
@@ -37,14 +41,21 @@ struct Options {
 
     static let usage = """
         usage: PGBench [--only append|roundtrip|pipeline|read|store|notify|pool|sublatency|catchup[,...]]
-                       [--url URI] [--unix] [--events N] [--streams N] [--batch N] [--queries N]
-                       [--pipeline-queries N] [--depth N] [--notifications N]
+                       [--url URI] [--unix | --tls [--rounds N]] [--events N] [--streams N] [--batch N]
+                       [--queries N] [--pipeline-queries N] [--depth N] [--notifications N]
                        [--pool-queries N] [--pool-tasks N] [--pool-connections N] [--probes N]
 
           --only       run only these benchmarks (comma-separated, or repeat the option)
           --url        a libpq connection string (postgres://user:pass@host:port/db); default:
                        start a private PostgreSQL server (needs a local installation)
           --unix       with the private server, connect over its Unix socket instead of TCP
+          --tls        plaintext (sslmode=disable) against TLS (sslmode=require) on one server, side
+                       by side: roundtrip, pipeline, append and read only (--only picks among them),
+                       then a TLS table; the private server starts with TLS. With --url, the URL gets
+                       sslmode=disable, then sslmode=require (its own sslmode is overridden). Not
+                       with --unix: there is no TLS over a Unix socket
+          --rounds     with --tls, runs of each contender on each side, which side goes first
+                       alternating; the best run of each side is reported (3)
           --events     events appended by each append and store contender, rows read, events
                        a subscription catches up on (1000000)
           --streams    streams the events are spread over (10000)
@@ -61,6 +72,7 @@ struct Options {
 
     init(arguments: [String]) throws {
         var only: [Benchmark] = []
+        var roundsGiven = false
         var iterator = arguments.dropFirst().makeIterator()
         func value(_ name: String) throws -> String {
             guard let value = iterator.next() else { throw UsageError("\(name) needs a value") }
@@ -82,6 +94,10 @@ struct Options {
                 }
             case "--url": url = try value(argument)
             case "--unix": unixSocket = true
+            case "--tls": tls = true
+            case "--rounds":
+                rounds = try count(argument)
+                roundsGiven = true
             case "--events": events = try count(argument)
             case "--streams": streams = try count(argument)
             case "--batch": batchSize = try count(argument)
@@ -97,8 +113,19 @@ struct Options {
             default: throw UsageError("unknown argument \(argument)")
             }
         }
+        if !tls && roundsGiven { throw UsageError("--rounds goes with --tls") }
+        if tls {
+            if unixSocket { throw UsageError("--tls and --unix exclude each other: there is no TLS over a Unix socket") }
+            if let other = only.first(where: { !Self.tlsParts.contains($0) }) {
+                throw UsageError("--tls measures roundtrip, pipeline, append and read only, not \(other.rawValue)")
+            }
+            benchmarks = Self.tlsParts
+        }
         if !only.isEmpty { benchmarks = Benchmark.allCases.filter(only.contains) }
     }
+
+    /// The benchmarks `--tls` measures both ways.
+    static let tlsParts: [Benchmark] = [.append, .roundtrip, .pipeline, .read]
 
     struct UsageError: Error {
         let message: String?

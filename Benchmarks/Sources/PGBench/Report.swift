@@ -65,6 +65,8 @@ struct Outcome {
 final class Report {
     private(set) var outcomes: [Outcome] = []
     private var headerPrinted = false
+    /// Set by `--tls`: every row is one side of a plaintext/TLS pair, compared as such (TLSReport.swift).
+    var comparesTLS = false
 
     func add(_ outcome: Outcome) {
         outcomes.append(outcome)
@@ -147,7 +149,8 @@ final class Report {
         case "ratio_to_ceiling": return "÷ceiling"
         case "ratio_to_postgres_nio": return "÷nio"
         case "ratio_to_libpq": return "÷libpq"
-        default: return storeRatioLabels[key] ?? notifyRatioLabels[key] ?? subscriptionRatioLabels[key] ?? key
+        default:
+            return storeRatioLabels[key] ?? notifyRatioLabels[key] ?? subscriptionRatioLabels[key] ?? tlsRatioLabels[key] ?? key
         }
     }
 
@@ -156,8 +159,10 @@ final class Report {
     /// The store benchmark compares against peers of its own (StoreRatios.swift), the notify
     /// benchmark latencies (NotifyBench.swift), the pool benchmark against postgres-nio's best
     /// (PoolBench.swift), the subscription benchmarks against their goals, their latency floors
-    /// and a plain read (SubscriptionRatios.swift).
+    /// and a plain read (SubscriptionRatios.swift), a `--tls` run each TLS row against its
+    /// plaintext row (TLSReport.swift).
     func ratios(_ outcome: Outcome) -> [(String, Double)] {
+        if comparesTLS { return tlsRatios(outcome) }
         if outcome.bench == StoreBench.bench { return storeRatios(outcome) }
         if outcome.bench == NotifyBench.bench { return notifyRatios(outcome) }
         if outcome.bench == PoolBench.bench { return poolRatios(outcome) }

@@ -24,7 +24,9 @@ struct Target: Sendable {
             return Target(server: nil, pgwire: pgwire, nio: nioConfiguration(pgwire), pgbenchConnection: [url],
                 transport: describe(pgwire.host, pgwire.port))
         }
-        let server = try TestServer.start()
+        // With --tls the server also offers TLS (ssl = on, a fresh test CA); the superuser's
+        // `host` rules in pg_hba.conf let it in with and without TLS.
+        let server = try TestServer.start(.init(tls: options.tls ? .init() : nil))
         let host = options.unixSocket ? server.socketDirectory : server.host
         let pgwire = PGConnection.Configuration(
             host: host, port: server.port, user: server.superuser, database: server.database)

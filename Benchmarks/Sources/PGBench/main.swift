@@ -4,6 +4,7 @@
 // throughput; then PGEventStore's subscriptions: append-to-handler latency and catch-up throughput.
 //
 //   swift run -c release PGBench [--only append|roundtrip|pipeline|read|store|notify|pool|sublatency|catchup] [--events N] [--url URI]
+//   swift run -c release PGBench --tls [--only append|roundtrip|pipeline|read]   # plaintext against TLS
 //
 // Each contender prints a JSON line (starting with `{`) and a table row as it finishes; a
 // summary with ratios follows at the end. See README.md.
@@ -33,22 +34,27 @@ enum Harness {
         }
         let report = Report()
         let serverVersion = try? await target.withPGWire { $0.serverVersion }
-        for benchmark in options.benchmarks {
-            print("\n--- \(benchmark.rawValue) ---")
-            do {
-                switch benchmark {
-                case .append: try await AppendBench.run(target, options, report)
-                case .roundtrip: try await RoundTrip.run(target, options, report)
-                case .pipeline: try await Pipeline.run(target, options, report)
-                case .read: try await ReadBench.run(target, options, report)
-                case .store: try await StoreBench.run(target, options, report)
-                case .notify: try await NotifyBench.run(target, options, report)
-                case .pool: try await PoolBench.run(target, options, report)
-                case .sublatency: try await SubscribeLatency.run(target, options, report)
-                case .catchup: try await CatchUpBench.run(target, options, report)
+        if options.tls {
+            // The selected benchmarks, each plaintext and TLS side by side, instead of the usual run.
+            do { try await TLSBench.run(target, options, report) } catch { print("tls failed: \(error)") }
+        } else {
+            for benchmark in options.benchmarks {
+                print("\n--- \(benchmark.rawValue) ---")
+                do {
+                    switch benchmark {
+                    case .append: try await AppendBench.run(target, options, report)
+                    case .roundtrip: try await RoundTrip.run(target, options, report)
+                    case .pipeline: try await Pipeline.run(target, options, report)
+                    case .read: try await ReadBench.run(target, options, report)
+                    case .store: try await StoreBench.run(target, options, report)
+                    case .notify: try await NotifyBench.run(target, options, report)
+                    case .pool: try await PoolBench.run(target, options, report)
+                    case .sublatency: try await SubscribeLatency.run(target, options, report)
+                    case .catchup: try await CatchUpBench.run(target, options, report)
+                    }
+                } catch {
+                    print("\(benchmark.rawValue) failed: \(error)")
                 }
-            } catch {
-                print("\(benchmark.rawValue) failed: \(error)")
             }
         }
         target.stop()
@@ -56,7 +62,8 @@ enum Harness {
         let privateServer = target.server == nil ? "" : " (private server: fsync, synchronous_commit, full_page_writes off)"
         let when = ISO8601DateFormatter().string(from: started)
         let version = serverVersion ?? "?"
-        let machine = "PGBench \(when), \(cores) cores, PostgreSQL \(version) over \(target.transport)\(privateServer)"
+        let transport = options.tls ? "\(target.transport), plaintext and TLS" : target.transport
+        let machine = "PGBench \(when), \(cores) cores, PostgreSQL \(version) over \(transport)\(privateServer)"
         let scale = "events \(options.events), streams \(options.streams), batch \(options.batchSize), "
             + "queries \(options.queries), pipeline queries \(options.pipelineQueries), depth \(options.depth), "
             + "notifications \(options.notifications), pool queries \(options.poolQueries) "
@@ -64,6 +71,7 @@ enum Harness {
         let legend = "per second = events, queries or rows per second; client s = CPU seconds of this process "
             + "(getrusage) or of pgbench; server s = CPU seconds of the serving backend (/proc)"
         report.printSummary(header: [machine, scale, legend])
+        if options.tls { report.printTLSTable() }
         return 0
     }
 }
