@@ -22,6 +22,9 @@ static inline int pgwire_ssl_set_tlsext_host_name(SSL *ssl, const char *name) {
 static inline int pgwire_ssl_ctx_set_min_proto_version(SSL_CTX *context, int version) {
     return (int)SSL_CTX_set_min_proto_version(context, version);
 }
+static inline void pgwire_ssl_ctx_set_read_ahead(SSL_CTX *context, int on) {
+    SSL_CTX_set_read_ahead(context, on);
+}
 static inline int pgwire_ssl_ctx_set_max_proto_version(SSL_CTX *context, int version) {
     return (int)SSL_CTX_set_max_proto_version(context, version);
 }

@@ -68,7 +68,7 @@ final class DirectTLSContext: @unchecked Sendable {
     static func lastError() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         pgwire_last_error(&buffer, buffer.count)
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func failure(_ what: String) -> TestServerError {

@@ -29,6 +29,11 @@ final class TLSContext: @unchecked Sendable {
         guard alpn.withUnsafeBufferPointer({ SSL_CTX_set_alpn_protos(context, $0.baseAddress, UInt32($0.count)) }) == 0 else {
             throw Self.failure("SSL_CTX_set_alpn_protos")
         }
+        // Read-ahead: one recv takes a record's header and body and whatever follows, where
+        // OpenSSL otherwise reads the 5-byte header and then the body, two system calls for
+        // each answer. The read loop empties OpenSSL's buffer (SSL_has_pending counts these
+        // bytes) before it ever waits on the socket, so nothing waits there unseen.
+        pgwire_ssl_ctx_set_read_ahead(context, 1)
         try trustRoots(tls)
         try useClientCertificate(tls)
     }
@@ -146,7 +151,7 @@ final class TLSContext: @unchecked Sendable {
     static func lastError() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         pgwire_last_error(&buffer, buffer.count)
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func failure(_ call: String) -> PGError {
