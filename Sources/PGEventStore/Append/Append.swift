@@ -47,7 +47,7 @@ extension EventStore {
         let metadata = try AppendPlan.encode(event.metadata)
         let query = try PGQuery(statements.moveHeadAndInsertOne, [
             write.stream, write.expected.kind, write.expected.exactVersion, write.expected.description, event.id, event.type,
-            event.data, metadata, schema.notificationChannel,
+            JSONText(event.data), metadata, schema.notificationChannel,
         ])
         return try await withConnection { connection in
             do {

@@ -19,9 +19,10 @@ struct AppendPlan: Sendable {
     var distances: [Int64] = []
     var ids: [UUID] = []
     var types: [String] = []
-    var data: [PGRawJSON] = []
+    /// Sent as json, the events table's type (see ``JSONText``).
+    var data: [JSONText] = []
     /// NULL for empty metadata.
-    var metadata: [PGRawJSON?] = []
+    var metadata: [JSONText?] = []
 
     var eventCount: Int { ids.count }
 
@@ -55,7 +56,7 @@ struct AppendPlan: Sendable {
                 distances.append(Int64(write.events.count - 1 - index))
                 ids.append(event.id)
                 types.append(event.type)
-                data.append(event.data)
+                data.append(JSONText(event.data))
                 metadata.append(try Self.encode(event.metadata))
             }
         }
@@ -67,10 +68,10 @@ struct AppendPlan: Sendable {
         }
     }
 
-    static func encode(_ metadata: EventMetadata) throws(EventStoreError) -> PGRawJSON? {
+    static func encode(_ metadata: EventMetadata) throws(EventStoreError) -> JSONText? {
         if metadata == EventMetadata() { return nil }
         do {
-            return PGRawJSON(bytes: try metadata.encodedJSON())
+            return JSONText(PGRawJSON(bytes: try metadata.encodedJSON()))
         } catch {
             throw EventStoreError(.invalidArgument, "metadata cannot be encoded: \(error)", underlying: error)
         }

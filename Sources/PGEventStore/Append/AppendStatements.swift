@@ -30,7 +30,8 @@ struct AppendStatements: Sendable {
     /// transaction_id), and the notification. $1 = channel.
     let writtenAndNotify: String
     /// For a failed append that may be a retry: the stored event (if any) for each given id,
-    /// and whether its type, data and metadata are the same. $1 ids, $2 types, $3 data,
+    /// and whether its type, data and metadata are the same (json has no equality: the texts
+    /// are compared, and a retry sends the same bytes). $1 ids, $2 types, $3 data,
     /// $4 metadata.
     let storedEvents: String
 
@@ -100,7 +101,7 @@ struct AppendStatements: Sendable {
             inserted AS (
                 INSERT INTO \(events) (stream_name, stream_version, event_id, event_type, data, metadata)
                 SELECT ($1::text[])[e.stream], heads.versions[e.stream] - e.back, e.id, e.type, e.data, e.metadata
-                FROM heads CROSS JOIN unnest($6::int4[], $7::int8[], $8::uuid[], $9::text[], $10::jsonb[], $11::jsonb[])
+                FROM heads CROSS JOIN unnest($6::int4[], $7::int8[], $8::uuid[], $9::text[], $10::json[], $11::json[])
                     WITH ORDINALITY AS e(stream, back, id, type, data, metadata, ord)
                 ORDER BY e.ord
                 RETURNING position, stream_version, transaction_id
@@ -126,7 +127,7 @@ struct AppendStatements: Sendable {
             ),
             inserted AS (
                 INSERT INTO \(events) (stream_name, stream_version, event_id, event_type, data, metadata)
-                SELECT $1, moved.version, $5::uuid, $6::text, $7::jsonb, $8::jsonb FROM moved
+                SELECT $1, moved.version, $5::uuid, $6::text, $7::json, $8::json FROM moved
                 RETURNING position, stream_version, transaction_id
             )
             SELECT position, stream_version, transaction_id,
@@ -150,7 +151,7 @@ struct AppendStatements: Sendable {
             inserted AS (
                 INSERT INTO \(events) (stream_name, stream_version, event_id, event_type, data, metadata)
                 SELECT $1, moved.version - e.back, e.id, e.type, e.data, e.metadata
-                FROM moved CROSS JOIN unnest($6::int8[], $7::uuid[], $8::text[], $9::jsonb[], $10::jsonb[])
+                FROM moved CROSS JOIN unnest($6::int8[], $7::uuid[], $8::text[], $9::json[], $10::json[])
                     WITH ORDINALITY AS e(back, id, type, data, metadata, ord)
                 ORDER BY e.ord
                 RETURNING position, stream_version, transaction_id
@@ -164,8 +165,8 @@ struct AppendStatements: Sendable {
             """
         storedEvents = """
             SELECT i.ord, e.position, e.stream_name, e.stream_version, e.transaction_id,
-                   e.event_type = i.type AND e.data = i.data AND e.metadata IS NOT DISTINCT FROM i.metadata
-            FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[]) WITH ORDINALITY AS i(id, type, data, metadata, ord)
+                   e.event_type = i.type AND e.data::text = i.data::text AND e.metadata::text IS NOT DISTINCT FROM i.metadata::text
+            FROM unnest($1::uuid[], $2::text[], $3::json[], $4::json[]) WITH ORDINALITY AS i(id, type, data, metadata, ord)
             LEFT JOIN \(events) e ON e.event_id = i.id
             ORDER BY i.ord
             """

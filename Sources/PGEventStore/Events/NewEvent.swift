@@ -23,7 +23,8 @@ public struct NewEvent: Sendable, Hashable {
     public var id: UUID
     /// The event type name, such as `"OrderPlaced"`.
     public private(set) var type: String
-    /// The event's data as JSON text, stored as `jsonb`.
+    /// The event's data as JSON text, stored as `json`: the server checks its syntax and keeps
+    /// it byte for byte.
     public var data: PGRawJSON
     /// Correlation and causation ids and any other keys.
     public var metadata: EventMetadata

@@ -15,7 +15,8 @@ public struct RecordedEvent: Sendable, Hashable {
     public var transactionID: UInt64
     /// Its type name.
     public var type: String
-    /// Its data, as the JSON the server returned (jsonb: keys normalised).
+    /// Its data: the JSON text exactly as appended (stored as `json`, byte for byte; stores made
+    /// before schema version 3 hold what jsonb printed for their older events).
     public var data: PGRawJSON
     /// Its metadata.
     public var metadata: EventMetadata

@@ -1,5 +1,5 @@
 /// A strict JSON (RFC 8259) checker that also hands out the raw text of a top-level object's
-/// members, so event data is stored exactly as given (jsonb keeps numbers as `numeric`; a
+/// members, so event data is stored exactly as given (the store keeps the text as is; a
 /// round trip through `Double` would lose digits).
 ///
 /// Nesting is capped at ``maximumDepth``, so hostile input cannot exhaust the stack.
