@@ -87,30 +87,38 @@ extension EventStore {
         do {
             let begun = try await connection.batch([
                 PGQuery("BEGIN"),
-                PGQuery(statements.moveHeads, [plan.names, plan.counts, plan.kinds, plan.exactVersions, plan.labels]),
+                PGQuery(statements.moveHeadsAndDrawPositions, [
+                    plan.names, plan.counts, plan.kinds, plan.exactVersions, plan.labels, Int32(plan.eventCount),
+                ]),
             ])
-            let heads = try ServerData.element(1, of: begun, "results of the BEGIN and head-moving batch").rows
+            let drawn = try ServerData.exactly(
+                1, try ServerData.element(1, of: begun, "results of the BEGIN and head-moving batch").rows, "head-moving rows")[0]
             // The new versions, in the order of plan.names (so streamIndexes below stay in range).
-            let newVersions = try ServerData.exactly(
-                plan.names.count, try heads.first?.decode([Int64].self, at: 0) ?? [], "new stream versions")
+            let newVersions = try ServerData.exactly(plan.names.count, try drawn.decode([Int64].self, at: 0), "new stream versions")
+            let positions = try ServerData.exactly(plan.eventCount, try drawn.decode([Int64].self, at: 1), "drawn positions")
+            let transaction = try drawn.decode(PGTransactionID.self, at: 2)
+            var versions: [String: Int64] = [:]
+            for (index, name) in plan.names.enumerated() { versions[name] = newVersions[index] }
             _ = try await connection.copyIn(
                 table: "events", schema: schema.name,
-                columns: ["stream_name", "stream_version", "event_id", "event_type", "data", "metadata"]
+                columns: ["position", "stream_name", "stream_version", "event_id", "event_type", "data", "metadata"]
             ) { writer in
                 for index in 0..<plan.eventCount {
                     let head = newVersions[Int(plan.streamIndexes[index]) - 1]
                     let version = try ServerData.difference(
                         head, plan.distances[index], "the version of an event below the new head of \(plan.eventStreams[index])")
                     try await writer.writeRow(
-                        plan.eventStreams[index], version, plan.ids[index], plan.types[index], plan.data[index],
+                        positions[index], plan.eventStreams[index], version, plan.ids[index], plan.types[index], plan.data[index],
                         plan.metadata[index])
                 }
             }
-            let results = try await connection.batch([
-                PGQuery(statements.writtenAndNotify, [schema.notificationChannel]),
+            // One notification per transaction, as the statement paths send (the same payload).
+            let payload = #"{"transaction_id":\#(transaction.rawValue),"position":\#(positions.max() ?? 0)}"#
+            _ = try await connection.batch([
+                PGQuery("SELECT pg_notify($1, $2)", [schema.notificationChannel, payload]),
                 PGQuery("COMMIT"),
             ])
-            return try Self.result(plan, written: try ServerData.element(0, of: results, "results of the written-events batch").rows)
+            return AppendResult(versions: versions, positions: positions, transactionID: transaction.rawValue)
         } catch {
             if !connection.isClosed, connection.transactionStatus != .idle {
                 _ = try? await connection.simpleQuery("ROLLBACK")
