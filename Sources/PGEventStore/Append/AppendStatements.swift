@@ -1,9 +1,9 @@
 /// The SQL of an append, with the store's schema filled in. Built once per store; each
 /// statement is cached as a prepared statement on every connection.
 struct AppendStatements: Sendable {
-    /// Upserts the heads in stream-name order (creating missing ones, locking existing ones),
-    /// moves each on by its event count and checks every expectation against the version
-    /// before; a failed check raises SQLSTATE PGE01 inside the statement. Yields
+    /// Upserts the heads (creating missing ones, locking existing ones) under per-stream
+    /// advisory locks taken in key order, moves each on by its event count and checks every
+    /// expectation against the version before; a failed check raises SQLSTATE PGE01 inside the statement. Yields
     /// `heads(versions)`: the new versions as one array in the order of $1. $1 names, $2 event
     /// counts, $3 expectation kinds, $4 exact versions, $5 expectation labels.
     private let checkedHeads: String
@@ -58,13 +58,15 @@ struct AppendStatements: Sendable {
             )
             """
         let lockStream = "locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(\(lockClass), hashtext($1::text)) AS stream)"
-        // One statement does what would otherwise take three (create missing heads, lock them
-        // in order, check and move them): INSERT ... ON CONFLICT processes its rows in the
-        // sorted order of its SELECT, inserting or locking and updating each, so lock order is
-        // fixed, and each head is written once (a HOT update: see sql/). The version before is
-        // the new one - n (a head created here had none: 0); deleted means deleted at that
-        // version. The new versions come back as one array indexed like $1, so the events
-        // find theirs by subscript: no join that would sort the events' wide rows.
+        // One statement does what would otherwise take three (create missing heads, lock them,
+        // check and move them): INSERT ... ON CONFLICT inserts or locks and updates each row.
+        // The rows need no order: every append holds its streams' advisory locks (taken in key
+        // order above) before it touches a head, so two appends never wait for each other's
+        // head rows, and no sort of the names is paid for. Each head is written once (a HOT
+        // update: see sql/). The version before is the new one - n (a head created here had
+        // none: 0); deleted means deleted at that version. The new versions come back as one
+        // array indexed like $1, so the events find theirs by subscript: no join that would sort
+        // the events' wide rows.
         // kind: 0 any, 1 no stream (never written, or deleted), 2 exists, 3 exact version.
         checkedHeads = """
             \(lockStreams),
@@ -74,7 +76,7 @@ struct AppendStatements: Sendable {
             ),
             moved AS (
                 INSERT INTO \(streams) AS h (stream_name, version)
-                SELECT name, n FROM w CROSS JOIN locked ORDER BY name COLLATE "C"
+                SELECT name, n FROM w CROSS JOIN locked
                 ON CONFLICT (stream_name) DO UPDATE SET version = h.version + EXCLUDED.version
                 RETURNING h.stream_name, h.version, h.deleted_version
             ),
