@@ -54,6 +54,26 @@ extension Integration {
             #expect(connection.transactionStatus == .idle)
         }
 
+        /// The last flush sends CopyDone with the last rows: a duplicate among them fails only
+        /// after the copy has ended, and must still come back typed, with the connection usable.
+        @Test func serverErrorInTheLastRowsAfterCopyDone() async throws {
+            let connection = try await Integration.connect()
+            defer { Task { await connection.close() } }
+            try await Self.makeTable(connection, "copy_dupe_end")
+            let error = await #expect(throws: PGError.self) {
+                try await connection.copyIn(table: "copy_dupe_end", columns: ["id"]) { writer in
+                    for id in 0..<20 { try await writer.writeRow(id) }
+                    try await writer.writeRow(3)
+                }
+            }
+            #expect(error?.sqlState == SQLState.uniqueViolation)
+            #expect(connection.transactionStatus == .idle)
+            let count = try await connection.copyIn(table: "copy_dupe_end", columns: ["id"]) { writer in
+                for id in 0..<20 { try await writer.writeRow(id) }
+            }
+            #expect(count == 20)
+        }
+
         @Test func clientAbortSendsCopyFailAndRethrows() async throws {
             let connection = try await Integration.connect()
             defer { Task { await connection.close() } }

@@ -40,6 +40,16 @@ enum AppendBench {
                 run: nioUnnest),
             Contender(
                 key: "nio-copy", name: "postgres-nio text COPY", library: .postgresNIO, method: "copy", run: nioCOPY),
+            Contender(
+                key: "psycopg-copy", name: "psycopg 3 binary COPY (write_row)", library: .psycopg, method: "copy",
+                run: PythonContenders.psycopg),
+            Contender(
+                key: "asyncpg-copy", name: "asyncpg binary COPY", library: .asyncpg, method: "copy",
+                run: PythonContenders.asyncpg),
+            // Issue 20's before/after: the CopyData framing PGWire had before (flushes of 256 KiB).
+            Contender(
+                key: "pgwire-copy-256k", name: "PGWire binary COPY, 256 KiB flushes", library: .pgwire,
+                method: "copy-256k", run: { try await CopyContenders.appendCOPY($0, $1, flushThreshold: 256 * 1024) }),
         ]
     }
 
@@ -57,10 +67,12 @@ enum AppendBench {
     private static func run(
         _ target: Target, _ options: Options, _ report: Report, _ batches: [EventBatch], _ admin: PGConnection
     ) async throws {
+        try await warmUpWAL(admin, options)
         for contender in contenders {
             report.add(await measure(contender, bench: bench, target, options, batches, admin))
         }
         report.add(await ServerCeiling.run(target, admin, options))
+        for line in report.copyComparison() { print(line) }
     }
 
     /// One contender on a recreated table, checked to hold every event afterwards. `bench` is
@@ -87,6 +99,18 @@ enum AppendBench {
             outcome.status = .failed(String(describing: error))
         }
         return outcome
+    }
+
+    /// Writes as much WAL as a contender will, untimed, then checkpoints, so that the WAL
+    /// segments exist for every contender to recycle. Without it the first contender on a fresh
+    /// server creates them (zero-filling 16 MB files, XLogFileInit in a profile of its backend)
+    /// and pays about 1 µs of server CPU per event more than the others (issue 20).
+    static func warmUpWAL(_ admin: PGConnection, _ options: Options) async throws {
+        let start = Measure.nanoseconds()
+        try await recreateTable(admin)
+        _ = try await admin.simpleQuery(EventData.fillOnServer(events: options.events, streams: options.streams))
+        try await recreateTable(admin)
+        print(String(format: "append: WAL warmed up in %.1f s (untimed)", Double(Measure.nanoseconds() - start) / 1e9))
     }
 
     /// Drops and creates the table, and checkpoints so that no contender pays for an earlier

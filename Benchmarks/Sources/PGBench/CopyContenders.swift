@@ -1,4 +1,4 @@
-import PGWire
+@_spi(Benchmarks) import PGWire
 
 // The COPY contenders: binary COPY FROM STDIN for the append, binary COPY TO STDOUT for the read.
 
@@ -11,11 +11,18 @@ enum CopyContenders {
     /// `writeRow(_ values: repeat each some PGEncodable) async throws`. One COPY per batch,
     /// inside `withTransaction`.
     static func appendCOPY(_ target: Target, _ batches: [EventBatch]) async throws -> Cost {
+        try await appendCOPY(target, batches, flushThreshold: nil)
+    }
+
+    /// ``appendCOPY(_:_:)`` with the writer sending once `flushThreshold` bytes are buffered
+    /// (nil: PGWire's default), to compare CopyData framings in one run.
+    static func appendCOPY(_ target: Target, _ batches: [EventBatch], flushThreshold: Int?) async throws -> Cost {
         try await target.withPGWire { connection in
             try await Measure.run(serverPIDs: [connection.processID].compactMap { $0 }) {
                 for events in batches {
                     let rows = try await connection.withTransaction { connection in
                         try await connection.copyIn(table: "events", columns: EventData.columns) { writer in
+                            if let flushThreshold { writer.flushThreshold = flushThreshold }
                             for i in 0..<events.count {
                                 try await writer.writeRow(
                                     events.ids[i], events.streams[i], events.versions[i], events.types[i],

@@ -7,6 +7,8 @@ enum Library: String {
     case libpq = "libpq"
     case server = "server"
     case pgEventStore = "PGEventStore"
+    case psycopg = "psycopg"
+    case asyncpg = "asyncpg"
 }
 
 /// One contender's outcome in one benchmark.
@@ -205,6 +207,7 @@ final class Report {
             print("notes:")
             for (names, note) in notes { print("  - \(names.joined(separator: ", ")): \(note)") }
         }
+        for line in copyComparison() { print(line) }
         // The ratios as JSON too: a contender's own line came before its peers had run.
         for outcome in outcomes {
             let values = ratios(outcome)

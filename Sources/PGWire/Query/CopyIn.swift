@@ -25,8 +25,9 @@ public final class PGCopyWriter {
     private(set) var serverError: PGError?
     /// What the server may say while the copy runs and after it ends.
     var machine: CopyInMachine
-    /// Send once this many bytes are buffered.
-    static let flushThreshold = 256 * 1024
+    /// Send once this many bytes are buffered (see ``CopyInFraming``; benchmarks compare
+    /// framings with it).
+    @_spi(Benchmarks) public var flushThreshold = CopyInFraming.defaultFlushThreshold
 
     init(connection: PGConnection, format: PGCopyFormat, machine: CopyInMachine) {
         self.connection = connection
@@ -42,21 +43,21 @@ public final class PGCopyWriter {
     public func writeRow<each Value: PGEncodable>(_ values: repeat each Value) async throws {
         try requireBinary()
         try rows.writeRow(repeat each values)
-        if rows.byteCount >= Self.flushThreshold { try await flush() }
+        if rows.byteCount >= flushThreshold { try await flush() }
     }
 
     /// Writes one row of values of any encodable types (binary format only).
     public func writeRow(_ values: [any PGEncodable]) async throws {
         try requireBinary()
         try rows.writeRow(values)
-        if rows.byteCount >= Self.flushThreshold { try await flush() }
+        if rows.byteCount >= flushThreshold { try await flush() }
     }
 
     /// Writes one row of pre-encoded binary fields, `nil` for NULL (binary format only).
     public func writeRow(encodedFields: [[UInt8]?]) async throws {
         try requireBinary()
         try rows.writeRow(encodedFields: encodedFields)
-        if rows.byteCount >= Self.flushThreshold { try await flush() }
+        if rows.byteCount >= flushThreshold { try await flush() }
     }
 
     /// Writes data as it is: text or CSV lines you have already (text and CSV formats).
@@ -65,7 +66,7 @@ public final class PGCopyWriter {
             throw PGError(.invalidArgument, "write(_:) sends text or CSV data; a binary COPY takes writeRow")
         }
         raw.append(contentsOf: data)
-        if raw.count >= Self.flushThreshold { try await flush() }
+        if raw.count >= flushThreshold { try await flush() }
     }
 
     /// Writes a string of text or CSV data as UTF-8.
@@ -80,22 +81,25 @@ public final class PGCopyWriter {
         if let serverError { throw serverError }
     }
 
-    /// Sends what is buffered as CopyData, reading meanwhile; stops at a server error.
+    /// Sends what is buffered as CopyData, reading meanwhile; stops at a server error. The
+    /// `final` flush ends the data (the binary trailer) and sends CopyDone in the same write.
     func flush(final: Bool = false) async throws {
         if let serverError { throw serverError }
         let io = connection.io
         io.encoder.reset()
         if format == .binary {
             if final { rows.writeTrailer() }
-            if rows.byteCount > 0 { io.encoder.copyData(rows.buffer) }
+            CopyInFraming.append(rows.buffer, final: final, to: &io.encoder)
             rows.removeAllBytes()
-        } else if !raw.isEmpty {
-            io.encoder.copyData(raw)
+        } else {
+            CopyInFraming.append(raw, final: final, to: &io.encoder)
             raw.removeAll(keepingCapacity: true)
         }
         if io.encoder.buffer.isEmpty { return }
+        // After CopyDone the command's end may come at any moment: readEnd() reads it.
+        if final { machine.copyEnded() }
         try await io.flushWhileReading()
-        try checkForServerError()
+        if !final { try checkForServerError() }
     }
 
     /// In copy-in mode the server only speaks to report an error (or a notice): look at what
@@ -185,9 +189,7 @@ extension PGConnection {
                 if io.socket.isShutDown { throw error }
                 return .failure(writer.serverError ?? error)
             }
-            io.encoder.reset()
-            io.encoder.copyDone()
-            try await io.flushWhileReading()
+            // The final flush sent CopyDone.
             let tag = try await writer.readEnd()
             return .success(PGCommandResult(commandTag: tag ?? "").affectedRows ?? 0)
         }
