@@ -33,7 +33,7 @@ enum NotifyBench {
         try await target.withPGWire { sender in
             // Prepared once: each send is Bind, Execute, Sync, one round trip.
             let notify = try await sender.prepare("SELECT pg_notify($1, $2)")
-            for (key, name, library, listener) in contenders {
+            for (key, name, library, listener) in contenders where options.runs(key) {
                 var outcome = Outcome(
                     bench: bench, key: key, name: name, library: library, method: "listen", unit: "notifications")
                 do {

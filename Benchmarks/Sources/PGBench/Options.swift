@@ -38,12 +38,22 @@ struct Options {
     var poolConnections = 8
     /// Timed probe appends of the subscription latency benchmark (each scenario).
     var probes = 2_000
+    /// Extra round trip rows, one per value: `query` with this `readSpin` in microseconds
+    /// (`--read-spin 0,50,500`), to choose the default side by side.
+    var readSpins: [Int] = []
+    /// With `--contenders`: the only contenders (by key, as in the JSON lines) that the round
+    /// trip, pipeline, read, notify and pool benchmarks run; nil runs all.
+    var contenders: Set<String>?
+
+    /// Whether the contender with `key` runs (see ``contenders``).
+    func runs(_ key: String) -> Bool { contenders?.contains(key) ?? true }
 
     static let usage = """
         usage: PGBench [--only append|roundtrip|pipeline|read|store|notify|pool|sublatency|catchup[,...]]
                        [--url URI] [--unix | --tls [--rounds N]] [--events N] [--streams N] [--batch N]
                        [--queries N] [--pipeline-queries N] [--depth N] [--notifications N]
                        [--pool-queries N] [--pool-tasks N] [--pool-connections N] [--probes N]
+                       [--contenders KEY[,...]] [--read-spin µs[,...]]
 
           --only       run only these benchmarks (comma-separated, or repeat the option)
           --url        a libpq connection string (postgres://user:pass@host:port/db); default:
@@ -68,6 +78,10 @@ struct Options {
           --pool-tasks    concurrent tasks sharing each pool (64)
           --pool-connections  connections of each pool (8)
           --probes     timed probe appends per subscription latency scenario (2000)
+          --read-spin  extra roundtrip rows "PGWire query, readSpin N µs", one per value, run
+                       after the others in the order given (repeat a value to interleave: 0,500,0,500)
+          --contenders only these contenders of roundtrip, pipeline, read, notify and pool, by
+                       their JSON key (pgwire-pool, pgbench-c8-j2, pgwire-query, ...): quicker A/B runs
         """
 
     init(arguments: [String]) throws {
@@ -109,6 +123,12 @@ struct Options {
             case "--pool-tasks": poolTasks = try count(argument)
             case "--pool-connections": poolConnections = try count(argument)
             case "--probes": probes = try count(argument)
+            case "--read-spin":
+                readSpins = try value(argument).split(separator: ",").map {
+                    guard let microseconds = Int($0), microseconds >= 0 else { throw UsageError("--read-spin needs microseconds ≥ 0") }
+                    return microseconds
+                }
+            case "--contenders": contenders = Set(try value(argument).split(separator: ",").map(String.init))
             case "--help", "-h": throw UsageError(nil)
             default: throw UsageError("unknown argument \(argument)")
             }

@@ -11,9 +11,13 @@ enum Pgbench {
         var latencies: [Double]
     }
 
-    /// Runs `pgbench -n -M <mode> -c 1 -t <transactions> -f <script> --log` and reads its
-    /// throughput and per-transaction latencies.
-    static func run(_ target: Target, script: String, mode: String, transactions: Int) throws -> Run {
+    /// Runs `pgbench -n -M <mode> -c <clients> -j <threads> -t <transactions ÷ clients> -f
+    /// <script> --log` and reads its throughput and per-transaction latencies. `transactions` is
+    /// the total over all clients (pgbench's `-t` counts per client); each client gets an equal
+    /// share, so a count that does not divide evenly runs a few less.
+    static func run(
+        _ target: Target, script: String, mode: String, transactions: Int, clients: Int = 1, threads: Int = 1
+    ) throws -> Run {
         let program = try target.pgbench().get()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pgbench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -24,7 +28,8 @@ enum Pgbench {
         process.executableURL = program
         process.currentDirectoryURL = folder
         process.arguments = [
-            "-n", "-M", mode, "-c", "1", "-t", String(transactions), "-f", scriptFile.path,
+            "-n", "-M", mode, "-c", String(clients), "-j", String(threads), "-t", String(max(1, transactions / clients)),
+            "-f", scriptFile.path,
             "--log", "--log-prefix", folder.appendingPathComponent("log").path,
         ] + target.pgbenchConnection
         let output = Pipe()

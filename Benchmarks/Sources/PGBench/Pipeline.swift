@@ -52,7 +52,7 @@ enum Pipeline {
                 }
             }),
         ]
-        for (key, name, library, method, note, run) in contenders {
+        for (key, name, library, method, note, run) in contenders where options.runs(key) {
             var outcome = Outcome(bench: bench, key: key, name: name, library: library, method: method, unit: "queries")
             outcome.note = note
             do {
@@ -65,8 +65,9 @@ enum Pipeline {
             }
             report.add(outcome)
         }
-        report.add(libpq(target, options, mode: "prepared"))
-        report.add(libpq(target, options, mode: "extended"))
+        for mode in ["prepared", "extended"] where options.runs("pgbench-pipeline-\(mode)") {
+            report.add(libpq(target, options, mode: mode))
+        }
     }
 
     /// `pipeline(_:)` (each statement with its own Sync) or `batch(_:)` (one Sync) with `depth`

@@ -39,7 +39,7 @@ enum PoolBench {
         let connections = min(options.poolConnections, tasks)
         let count = options.poolQueries
         try await target.withPGWire { admin in
-            for (key, name, library, method, contender) in contenders {
+            for (key, name, library, method, contender) in contenders where options.runs(key) {
                 var outcome = Outcome(bench: bench, key: key, name: name, library: library, method: method, unit: "queries")
                 // Unique to this run and contender, so that no other session is counted.
                 let applicationName = "pgbench-\(key)-\(getpid())"
@@ -54,12 +54,46 @@ enum PoolBench {
                     outcome.p99 = Measure.quantile(latencies, 0.99)
                     outcome.mean = latencies.reduce(0, +) / Double(latencies.count)
                     outcome.note = note(library, tasks: tasks, connections: connections, cost: cost, run: run, latencies: latencies)
+                    outcome.extra = [("client_us_per_query", cost.clientCPU / Double(count) * 1e6)]
                 } catch {
                     outcome.status = .failed(String(describing: error))
                 }
                 report.add(outcome)
             }
         }
+        if options.runs(libpqKey(connections)) { report.add(libpq(target, connections: connections, count: count)) }
+    }
+
+    static func libpqThreads(_ connections: Int) -> Int { min(2, connections) }
+    static func libpqKey(_ connections: Int) -> String { "pgbench-c\(connections)-j\(libpqThreads(connections))" }
+
+    /// pgbench with as many connections as the pools have, on two threads (`-c 8 -j 2 -M
+    /// prepared`), `SELECT :x::int` as a named prepared statement: libpq with no pool at all,
+    /// each thread multiplexing its connections with `poll`. The client CPU is pgbench's process
+    /// (`RUSAGE_CHILDREN`), connecting included.
+    static func libpq(_ target: Target, connections: Int, count: Int) -> Outcome {
+        let threads = libpqThreads(connections)
+        var outcome = Outcome(
+            bench: bench, key: libpqKey(connections),
+            name: "libpq (pgbench -c \(connections) -j \(threads) -M prepared)", library: .libpq, method: "prepared",
+            unit: "queries")
+        do {
+            let run = try Pgbench.run(
+                target, script: "\\set x 1\nSELECT :x::int;\n", mode: "prepared", transactions: count, clients: connections,
+                threads: threads)
+            let done = run.latencies.count
+            outcome.operations = done
+            outcome.cost = Cost(wall: Double(done) / run.tps, clientCPU: run.clientCPU, serverCPU: nil)
+            outcome.p50 = Measure.quantile(run.latencies, 0.5)
+            outcome.p99 = Measure.quantile(run.latencies, 0.99)
+            outcome.extra = [("client_us_per_query", run.clientCPU / Double(max(done, 1)) * 1e6)]
+            outcome.note =
+                "no pool: \(connections) connections, \(count / connections) queries each, on \(threads) threads; wall = queries ÷ "
+                + "pgbench's tps (without connection time); p50/p99 from its --log, whole µs; client s includes process start and connect"
+        } catch {
+            outcome.status = .unavailable(String(describing: error))
+        }
+        return outcome
     }
 
     /// How the run went, for the summary: how many queries were in flight on average (Little's
@@ -225,12 +259,25 @@ enum PoolBench {
     }
 }
 
-/// The pool benchmark's ratio: each PGPool row's throughput ÷ the better of postgres-nio's two rows.
+/// The pool benchmark's ratios: each PGPool row's throughput ÷ the better of postgres-nio's two
+/// rows and ÷ pgbench's (libpq without a pool, goal ≥ 0.8), and its client CPU per query ÷
+/// pgbench's (goal ≤ 1.5).
 extension Report {
+    static let poolRatioLabels = ["client_cpu_ratio_to_libpq": "cpu÷libpq"]
+
     func poolRatios(_ outcome: Outcome) -> [(String, Double)] {
-        guard outcome.library == .pgwire, let rate = outcome.rate,
-            let nio = outcomes.filter({ $0.bench == PoolBench.bench && $0.library == .postgresNIO }).compactMap(\.rate).max()
-        else { return [] }
-        return [("ratio_to_postgres_nio", rate / nio)]
+        guard outcome.library == .pgwire, let rate = outcome.rate else { return [] }
+        let peers = outcomes.filter { $0.bench == PoolBench.bench && $0.rate != nil }
+        var result: [(String, Double)] = []
+        if let nio = peers.filter({ $0.library == .postgresNIO }).compactMap(\.rate).max() {
+            result.append(("ratio_to_postgres_nio", rate / nio))
+        }
+        if let libpq = peers.first(where: { $0.library == .libpq }), let libpqRate = libpq.rate {
+            result.append(("ratio_to_libpq", rate / libpqRate))
+            let perQuery = outcome.cost.clientCPU / Double(outcome.operations)
+            let libpqPerQuery = libpq.cost.clientCPU / Double(libpq.operations)
+            if libpqPerQuery > 0 { result.append(("client_cpu_ratio_to_libpq", perQuery / libpqPerQuery)) }
+        }
+        return result
     }
 }

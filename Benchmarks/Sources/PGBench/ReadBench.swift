@@ -46,7 +46,7 @@ enum ReadBench {
             ("pgwire-copy-out", "PGWire binary COPY TO", .pgwire, "copy", pgwireCOPY),
             ("nio-query", "postgres-nio query", .postgresNIO, "query", nioQuery),
         ]
-        for (key, name, library, method, run) in contenders {
+        for (key, name, library, method, run) in contenders where options.runs(key) {
             var outcome = Outcome(bench: bench, key: key, name: name, library: library, method: method, unit: "rows")
             do {
                 let (cost, tally) = try await run(target)

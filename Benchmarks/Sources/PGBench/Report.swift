@@ -152,7 +152,7 @@ final class Report {
         case "ratio_to_postgres_nio": return "÷nio"
         case "ratio_to_libpq": return "÷libpq"
         default:
-            return storeRatioLabels[key] ?? notifyRatioLabels[key] ?? subscriptionRatioLabels[key] ?? tlsRatioLabels[key] ?? key
+            return storeRatioLabels[key] ?? notifyRatioLabels[key] ?? poolRatioLabels[key] ?? subscriptionRatioLabels[key] ?? tlsRatioLabels[key] ?? key
         }
     }
 

@@ -19,8 +19,13 @@ enum RoundTrip {
             ("pgwire-prepared", "PGWire prepared statement", .pgwire, "prepared", pgwirePrepared),
             ("nio-query", "postgres-nio query", .postgresNIO, "query", nioQuery),
             ("nio-prepared", "postgres-nio prepared statement", .postgresNIO, "prepared", nioPrepared),
-        ]
-        for (key, name, library, method, run) in contenders {
+        ] + options.readSpins.map { microseconds in
+            (
+                "pgwire-query-spin-\(microseconds)", "PGWire query, readSpin \(microseconds) µs", .pgwire, "prepared",
+                { try await pgwireQuery($0, $1, cache: true, readSpin: .microseconds(microseconds)) }
+            )
+        }
+        for (key, name, library, method, run) in contenders where options.runs(key) {
             var outcome = Outcome(bench: bench, key: key, name: name, library: library, method: method, unit: "queries")
             do {
                 let (cost, latencies) = try await run(target, options.queries)
@@ -33,8 +38,9 @@ enum RoundTrip {
             }
             report.add(outcome)
         }
-        report.add(libpq(target, options, mode: "extended"))
-        report.add(libpq(target, options, mode: "prepared"))
+        for mode in ["extended", "prepared"] where options.runs("pgbench-\(mode)") {
+            report.add(libpq(target, options, mode: mode))
+        }
     }
 
     /// Times `query` `count` times after a warm-up; returns the cost and the sorted latencies in µs.
