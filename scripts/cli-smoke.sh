@@ -16,10 +16,13 @@ expect() { # expect NAME OUTPUT PATTERN
     grep -qE -- "$3" <<<"$2" || fail "$1 printed '$2', expected /$3/"
 }
 
+# The schema version a fresh store reaches: the highest numbered file under sql/.
+latest=$(ls "$(dirname "$0")/../sql" | sed -n 's/^0*\([0-9][0-9]*\)_.*\.sql$/\1/p' | sort -n | tail -1)
+
 if ldd "$pgevents" | grep -q libpq; then fail "pgevents links libpq"; fi
 "$pgevents" --help >/dev/null
 
-expect migrate "$("$pgevents" migrate "${data[@]}")" 'version 2 \(was 0\)'
+expect migrate "$("$pgevents" migrate "${data[@]}")" 'version '"$latest"' \(was 0\)'
 expect append "$("$pgevents" append order-1 --type OrderPlaced --data '{"total": 12}' --expected no-stream "${data[@]}")" \
     '"stream":"order-1","version":1,.*"positions":\[[0-9]+\]'
 set +e
@@ -28,7 +31,7 @@ status=$?
 set -e
 [ "$status" = 3 ] || fail "a version conflict exited $status, expected 3"
 expect read "$("$pgevents" read order-1 "${data[@]}")" '^\{"id":"[0-9a-f-]{36}","stream":"order-1","version":1,.*"type":"OrderPlaced","data":\{"total": 12\}'
-expect status "$("$pgevents" status --json "${data[@]}")" '"schema_version":2,.*"event_count":1,"stream_count":1,.*"subscriptions":\[\]'
+expect status "$("$pgevents" status --json "${data[@]}")" '"schema_version":'"$latest"',.*"event_count":1,"stream_count":1,.*"subscriptions":\[\]'
 expect tail "$("$pgevents" tail --from start --limit 1 "${data[@]}")" '"stream":"order-1","version":1,'
 expect subscriptions "$("$pgevents" subscriptions "${data[@]}")" '^no subscriptions'
 expect bench "$("$pgevents" bench --events 20000 --json "${data[@]}")" '"events":20000'
