@@ -50,14 +50,7 @@ enum ReadBench {
             var outcome = Outcome(bench: bench, key: key, name: name, library: library, method: method, unit: "rows")
             do {
                 let (cost, tally) = try await run(target)
-                outcome.cost = cost
-                outcome.operations = tally.count
-                if tally.count != rows {
-                    outcome.status = .failed("read \(tally.count) rows of \(rows)")
-                } else if let expected, expected != tally {
-                    outcome.status = .failed("decoded other values than the first reader (checksum differs)")
-                }
-                expected = expected ?? tally
+                outcome.recordRead(cost, tally, rows: rows, expected: &expected)
             } catch let unavailable as Unavailable {
                 outcome.status = .unavailable(unavailable.reason)
             } catch {

@@ -29,10 +29,7 @@ enum RoundTrip {
             var outcome = Outcome(bench: bench, key: key, name: name, library: library, method: method, unit: "queries")
             do {
                 let (cost, latencies) = try await run(target, options.queries)
-                outcome.cost = cost
-                outcome.operations = options.queries
-                outcome.p50 = Measure.quantile(latencies, 0.5)
-                outcome.p99 = Measure.quantile(latencies, 0.99)
+                outcome.record(cost, operations: options.queries, latencies: latencies)
             } catch {
                 outcome.status = .failed(String(describing: error))
             }

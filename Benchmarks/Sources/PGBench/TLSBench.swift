@@ -117,10 +117,7 @@ enum TLSBench {
             var outcome = pgwire(.roundtrip, "pgwire-query", "PGWire query (statement cache)", method: "prepared", unit: "queries", side)
             do {
                 let (cost, latencies) = try await RoundTrip.pgwireQuery(side.target, options.queries, cache: true)
-                outcome.cost = cost
-                outcome.operations = options.queries
-                outcome.p50 = Measure.quantile(latencies, 0.5)
-                outcome.p99 = Measure.quantile(latencies, 0.99)
+                outcome.record(cost, operations: options.queries, latencies: latencies)
             } catch {
                 outcome.status = .failed(String(describing: error))
             }
@@ -184,14 +181,7 @@ enum TLSBench {
                 var outcome = pgwire(.read, key, name, method: method, unit: "rows", side)
                 do {
                     let (cost, tally) = try await run(side.target)
-                    outcome.cost = cost
-                    outcome.operations = tally.count
-                    if tally.count != rows {
-                        outcome.status = .failed("read \(tally.count) rows of \(rows)")
-                    } else if let expected, expected != tally {
-                        outcome.status = .failed("decoded other values than the first reader (checksum differs)")
-                    }
-                    expected = expected ?? tally
+                    outcome.recordRead(cost, tally, rows: rows, expected: &expected)
                 } catch {
                     outcome.status = .failed(String(describing: error))
                 }
