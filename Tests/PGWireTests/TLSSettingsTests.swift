@@ -78,6 +78,9 @@ import Testing
             "host=h sslrootcert=/ca.pem sslcert=/c.pem sslkey=/k.pem sslcrl=/crl.pem", environment: environment).tls
         #expect(explicit == .init(mode: .prefer, rootCertificatePath: "/ca.pem", certificatePath: "/c.pem", keyPath: "/k.pem",
                                   revocationListPath: "/crl.pem"))
+        // A revocation folder replaces the default list, as in libpq.
+        let byFolder = try ConfigurationFixture.configuration("host=h sslcrldir=/crls", environment: environment).tls
+        #expect(byFolder.revocationListPath == nil && byFolder.revocationListDirectory == "/crls")
         // The default revocation list belongs to a root certificate file, not to the system's store.
         let system = try ConfigurationFixture.configuration("host=h sslrootcert=system", environment: environment).tls
         #expect(system.revocationListPath == nil)

@@ -39,8 +39,10 @@ extension SettingsResolver {
             return defaults + name
         }
         rootCertificate = rootCertificate ?? fallback("root.crt")
-        // The default revocation list goes with the default root certificate only.
-        let revocationList = nonEmpty("sslcrl") ?? (rootCertificate != nil && rootCertificate != "system" ? fallback("root.crl") : nil)
+        // libpq's root.crl default: only with a root certificate file, and only when neither
+        // sslcrl nor sslcrldir names a list.
+        let revocationList = nonEmpty("sslcrl")
+            ?? (rootCertificate != nil && rootCertificate != "system" && nonEmpty("sslcrldir") == nil ? fallback("root.crl") : nil)
         // sslcertmode=disable: never present a client certificate.
         let sendsCertificate = nonEmpty("sslcertmode") != "disable"
         let certificate = sendsCertificate ? nonEmpty("sslcert") ?? fallback("postgresql.crt") : nil

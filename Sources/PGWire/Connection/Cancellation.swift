@@ -25,7 +25,7 @@ extension PGConnection {
         defer { socket.close() }
         if io.socket.tls != nil {
             let attempt: TLSAttempt = configuration.tls.negotiation == .direct ? .direct : .request(required: true)
-            _ = try await Self.negotiateTLS(on: socket, attempt, server: server, configuration, deadline: deadline)
+            try await Self.negotiateTLS(on: socket, attempt, server: server, configuration, deadline: deadline)
         }
         var encoder = FrontendMessageEncoder()
         encoder.cancelRequest(processID: key.processID, secretKey: key.secretKey)

@@ -147,7 +147,7 @@ public final class PGConnection: @unchecked Sendable {
         let (socket, started) = try await Socket.connect(
             to: server.endpoint, timeout: configuration.connectTimeout, options: configuration.socketOptions)
         do {
-            _ = try await negotiateTLS(
+            try await negotiateTLS(
                 on: socket, attempt, server: server, configuration, deadline: configuration.connectTimeout.map { started + $0 })
         } catch {
             socket.close()

@@ -45,8 +45,8 @@ enum TLSAttempt: Equatable {
 
 extension PGConnection {
     /// Begins TLS on a new socket as `attempt` says, then checks the server's certificate as
-    /// `sslmode` says; returns whether the connection is now encrypted. Waits until `deadline`
-    /// (connect_timeout).
+    /// `sslmode` says. Waits until `deadline` (connect_timeout); the socket says afterwards
+    /// whether it is encrypted (`Socket.tls`).
     ///
     /// - Throws: ``PGError/Code/tlsFailed`` when the mode demands TLS and the server has none,
     ///   when the server's certificate is untrusted, expired or for another host, when a direct
@@ -56,20 +56,18 @@ extension PGConnection {
     static func negotiateTLS(
         on socket: Socket, _ attempt: TLSAttempt, server: Configuration.Server, _ configuration: Configuration,
         deadline: ContinuousClock.Instant?
-    ) async throws -> Bool {
+    ) async throws {
         do {
             switch attempt {
             case .plaintext:
-                return false
+                return
             case .request(let required):
                 guard try await requestTLS(on: socket, required: required, server: server, configuration, deadline: deadline) else {
-                    return false
+                    return
                 }
                 try await handshake(on: socket, direct: false, server: server, configuration, deadline: deadline)
-                return true
             case .direct:
                 try await handshake(on: socket, direct: true, server: server, configuration, deadline: deadline)
-                return true
             }
         } catch is Poller.DeadlineExceeded {
             throw PGError(

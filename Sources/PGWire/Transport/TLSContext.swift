@@ -124,14 +124,6 @@ final class TLSContext: @unchecked Sendable {
 
     deinit { SSL_CTX_free(context) }
 
-    /// True for a numeric IPv4 or IPv6 address (checked against the certificate's IP entries,
-    /// never sent as SNI).
-    static func isIPAddress(_ host: String) -> Bool {
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
-    }
-
     /// The tls-server-end-point channel binding data (RFC 5929): the certificate's hash with the
     /// digest of its signature algorithm, SHA-256 where that is MD5 or SHA-1.
     static func endPointHash(of certificate: OpaquePointer) throws -> [UInt8] {

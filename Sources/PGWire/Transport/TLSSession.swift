@@ -30,7 +30,7 @@ final class TLSSession: @unchecked Sendable {
             throw TLSContext.failure("BIO_new")
         }
         SSL_set_connect_state(ssl)
-        if let serverName, !TLSContext.isIPAddress(serverName) {
+        if let serverName, !SystemFiles.isNumericAddress(serverName) {
             // SNI carries a host name only, never an address (RFC 6066).
             guard pgwire_ssl_set_tlsext_host_name(ssl, serverName) == 1 else {
                 throw TLSContext.failure("SSL_set_tlsext_host_name")
@@ -101,7 +101,7 @@ final class TLSSession: @unchecked Sendable {
             throw PGError(.tlsFailed, "the server sent no certificate to check host \"\(host)\" against")
         }
         defer { X509_free(certificate) }
-        let matched = TLSContext.isIPAddress(host)
+        let matched = SystemFiles.isNumericAddress(host)
             ? X509_check_ip_asc(certificate, host, 0)
             : X509_check_host(certificate, host, 0, UInt32(X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS), nil)
         guard matched != 1 else { return }
