@@ -18,6 +18,9 @@ struct PostgresBinaries: Sendable {
     var pgCtl: String { path("pg_ctl") }
     var postgres: String { path("postgres") }
     var psql: String { path("psql") }
+    /// Copies a running cluster for a standby; only ``TestServer/startStandby(_:)`` needs it,
+    /// so it is not in ``required``.
+    var pgBasebackup: String { path("pg_basebackup") }
 
     /// Checks that `directory` holds every required program.
     init(directory: URL) throws {

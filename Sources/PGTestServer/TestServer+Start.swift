@@ -99,7 +99,7 @@ extension TestServer {
 
     /// Starts the server, on another free port if the first is taken, and waits until it
     /// is ready.
-    private static func launch(
+    static func launch(
         _ options: Options,
         tls: TLSSetup?,
         folders: ClusterFolders,
