@@ -57,3 +57,23 @@ extension Integration {
         }
     }
 }
+
+extension Integration.MultiHostTests {
+    @Test("connect_timeout bounds each host: a silent first host costs one timeout, then the next is used")
+    func connectTimeoutPerHost() async throws {
+        let server = try Integration.requireServer()
+        try await withScriptedServer({ _ in [.silent] }) { silent in
+            var configuration = try Integration.configuration()
+            configuration.connectTimeout = .seconds(1)
+            configuration.servers = [.init(host: "127.0.0.1", port: silent.port), .init(host: server.host, port: server.port)]
+            let started = ContinuousClock.now
+            let connection = try await PGConnection.connect(configuration)
+            let elapsed = ContinuousClock.now - started
+            await connection.close()
+            #expect(connection.server.port == server.port)
+            // One second for the silent host, not the whole list's budget and not forever.
+            #expect(elapsed >= .milliseconds(900))
+            #expect(elapsed < .seconds(10))
+        }
+    }
+}

@@ -45,6 +45,12 @@ struct SettingsResolver {
             }
             configuration.targetSessionAttributes = parsed
         }
+        if let balance = nonEmpty("load_balance_hosts") {
+            guard let parsed = Configuration.LoadBalanceHosts(rawValue: balance) else {
+                throw ConnectionKeyword.invalid("load_balance_hosts", balance, origin: origin("load_balance_hosts"), expected: "disable or random")
+            }
+            configuration.loadBalanceHosts = parsed
+        }
         configuration.tls = try tls()
         configuration.keepalives = try keepalives()
         if let text = nonEmpty("tcp_user_timeout") {

@@ -61,7 +61,8 @@ extension PGConnection.Configuration {
             keepaliveIdleSeconds: keepalives.idle.map { Int32(clamping: $0.components.seconds) },
             keepaliveIntervalSeconds: keepalives.interval.map { Int32(clamping: $0.components.seconds) },
             keepaliveCount: keepalives.count.map { Int32(clamping: $0) },
-            userTimeoutMilliseconds: tcpUserTimeout.map { UInt32(clamping: $0.wholeMilliseconds) })
+            userTimeoutMilliseconds: tcpUserTimeout.map { UInt32(clamping: $0.wholeMilliseconds) },
+            shuffleAddresses: loadBalanceHosts == .random)
     }
 
     /// Checks every setting a connection uses, so that none can overflow a clock or a socket

@@ -38,6 +38,16 @@ extension PGConnection {
             case preferStandby = "prefer-standby"
         }
 
+        /// libpq's `load_balance_hosts` (PostgreSQL 16): the order in which ``servers`` are tried.
+        public enum LoadBalanceHosts: String, Sendable, CaseIterable {
+            /// In the order given (the default): the first server that accepts and matches wins.
+            case disable
+            /// In a random order chosen for each connect, and each host name's addresses too,
+            /// so that many clients spread their connections over the servers (read replicas,
+            /// say). ``targetSessionAttributes`` still applies to whichever comes first.
+            case random
+        }
+
         /// The servers to try, in order, until one accepts the connection and matches
         /// ``targetSessionAttributes`` (libpq's comma-separated `host` and `port`).
         public var servers: [Server]
@@ -91,6 +101,9 @@ extension PGConnection {
         public var limits: Limits
         /// Which kind of server is acceptable when several are listed.
         public var targetSessionAttributes: TargetSessionAttributes
+        /// The order in which ``servers`` (and each one's addresses) are tried. Default
+        /// ``LoadBalanceHosts/disable``: as listed.
+        public var loadBalanceHosts: LoadBalanceHosts
         /// TLS settings.
         public var tls: TLS
         /// How long a read waits on the calling thread (in `ppoll`) for an answer that is on its
@@ -140,6 +153,7 @@ extension PGConnection {
             self.channelBinding = .prefer
             self.limits = Limits()
             self.targetSessionAttributes = .any
+            self.loadBalanceHosts = .disable
             // prefer, as libpq: TLS when the server offers it, plaintext when it says no.
             self.tls = TLS(mode: .prefer)
             self.readSpin = .microseconds(500)

@@ -77,7 +77,9 @@ public final class PGConnection: @unchecked Sendable {
     /// With several ``Configuration/servers``, they are tried in order, as libpq does: a server
     /// that cannot be reached, or whose session does not match
     /// ``Configuration/targetSessionAttributes``, is skipped; an authentication failure ends the
-    /// attempt at once.
+    /// attempt at once. ``Configuration/connectTimeout`` bounds each server's attempt, not the
+    /// whole list. With ``Configuration/loadBalanceHosts`` `.random` the order is shuffled for
+    /// each connect.
     ///
     /// - Parameters:
     ///   - configuration: where to connect and as whom.
@@ -94,9 +96,11 @@ public final class PGConnection: @unchecked Sendable {
         // prefer-standby: a first pass accepts only standbys, a second pass anything.
         let passes: [Configuration.TargetSessionAttributes] =
             attributes == .preferStandby ? [.standby, .any] : [attributes]
+        // load_balance_hosts=random: one shuffled order for both passes, as libpq.
+        let servers = configuration.loadBalanceHosts == .random ? configuration.servers.shuffled() : configuration.servers
         var failures: [PGError] = []
         for wanted in passes {
-            for server in configuration.servers {
+            for server in servers {
                 let connection: PGConnection
                 do {
                     connection = try await connect(to: server, configuration, logger: logger, noticeHandler: noticeHandler)

@@ -20,6 +20,28 @@ extension PGConnection {
         }
     }
 
+    /// Whether this session still is of the kind `wanted`, judged only from what the server
+    /// reported (no query): false once PostgreSQL 14 or later has said that the server was
+    /// promoted, demoted or made read-only since the connection was opened, so that a pool can
+    /// retire it after a failover. A server that reports nothing (older than 14) counts as
+    /// unchanged. `prefer-standby` and `any` accept every server, so they never retire one.
+    public func stillMatches(_ wanted: Configuration.TargetSessionAttributes) -> Bool {
+        let standby = parameter("in_hot_standby").map { $0 == "on" }
+        let readOnlyDefault = parameter("default_transaction_read_only").map { $0 == "on" }
+        switch wanted {
+        case .any, .preferStandby:
+            return true
+        case .primary:
+            return standby != true
+        case .standby:
+            return standby != false
+        case .readWrite:
+            return standby != true && readOnlyDefault != true
+        case .readOnly:
+            return !(standby == false && readOnlyDefault == false)
+        }
+    }
+
     private func isHotStandby() async throws -> Bool {
         if let reported = parameter("in_hot_standby") { return reported == "on" }
         let rows = try await simpleQuery("SELECT pg_catalog.pg_is_in_recovery()")

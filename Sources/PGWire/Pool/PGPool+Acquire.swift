@@ -121,7 +121,7 @@ extension PGPool {
                 // Not cancellable: a CancelRequest must never outlive the check and hit the
                 // next statement.
                 _ = try await connection.simpleQuery(";", cancellable: false)
-                healthy = connection.transactionStatus == .idle
+                healthy = connection.transactionStatus == .idle && matchesTarget(connection)
             } catch {
                 healthy = false
                 logger.debug("idle connection failed its health check", metadata: ["error": "\(error)"])
@@ -147,11 +147,27 @@ extension PGPool {
         if reusable && connection.transactionStatus != .idle {
             reusable = await rollBack(connection)
         }
+        if reusable && !matchesTarget(connection) { reusable = false }
         let now = ContinuousClock.now
         let (_, effects) = update { machine, effects in
             machine.release(connection, reusable: reusable, now: now, effects: &effects)
         }
         if !effects.isEmpty { await perform(effects) }
+    }
+
+    /// Whether the connection still is the kind of server the pool's `target_session_attrs`
+    /// asks for, by what the server last reported. After a failover the promoted standby and
+    /// a primary made read-only say so in ParameterStatus; their connections are retired, and
+    /// the next one opened goes through the server list again and finds the right server.
+    private func matchesTarget(_ connection: PGConnection) -> Bool {
+        let wanted = configuration.connection.targetSessionAttributes
+        guard connection.stillMatches(wanted) else {
+            logger.debug(
+                "retiring a connection whose server is no longer \(wanted.rawValue)",
+                metadata: ["server": "\(connection.server)", "pid": "\(connection.processID ?? 0)"])
+            return false
+        }
+        return true
     }
 
     /// Gives back a connection that was handed out but never used.

@@ -54,6 +54,8 @@ final class Socket {
         var keepaliveCount: Int32?
         /// TCP_USER_TIMEOUT in milliseconds; nil keeps the system's value.
         var userTimeoutMilliseconds: UInt32?
+        /// Try a host name's addresses in a random order (`load_balance_hosts=random`).
+        var shuffleAddresses = false
     }
 
     /// Connects to `endpoint`, trying every resolved address in order, each within `timeout`.
@@ -62,7 +64,7 @@ final class Socket {
     static func connect(
         to endpoint: Endpoint, timeout: Duration?, options: Options = Options()
     ) async throws -> (socket: Socket, started: ContinuousClock.Instant) {
-        let addresses: [ResolvedAddress]
+        var addresses: [ResolvedAddress]
         switch endpoint {
         case .unixSocket(let path):
             guard let address = ResolvedAddress.unix(path: path) else {
@@ -71,6 +73,7 @@ final class Socket {
             addresses = [address]
         case .tcp(let host, let port):
             addresses = try await resolve(host: host, port: port)
+            if options.shuffleAddresses { addresses.shuffle() }
         }
         var lastError = PGError(.connectionFailed, "no address to connect to for \(endpoint)")
         for address in addresses {
