@@ -52,6 +52,26 @@ public final class EventStore: Sendable {
         /// ``minimumConnections``, ``maximumConnections``, ``acquireTimeout`` and
         /// ``closeTimeout``. Default nil: the store makes a pool of its own and closes it.
         public var pool: PGPool?
+        /// Where reads and subscriptions fetch events, when not from ``connection``: typically
+        /// standbys, such as `host=replica1,replica2 target_session_attrs=prefer-standby`
+        /// (`PGConnection.Configuration(connectionString:)`). The store keeps a second pool for
+        /// them (``EventStore/readPool``) with the same limits. Appends, deletes, snapshots
+        /// saved, migrations, checkpoints and the exactly-once subscription form stay on
+        /// ``connection``. On a standby, reads honour the standby's own read barrier (its
+        /// snapshot), so they never skip a late commit there either; they see what the standby
+        /// has replayed, unless ``readYourWrites`` is set. Default nil: everything on
+        /// ``connection``. Ignored when ``readPool`` is set.
+        public var readConnection: PGConnection.Configuration?
+        /// A pool the application runs for reads, instead of ``readConnection``; the
+        /// application closes it after the store.
+        public var readPool: PGPool?
+        /// With reads on a standby: before each read, wait until the standby has replayed the
+        /// commit of every append this store instance made (`pg_last_wal_replay_lsn()` against
+        /// the commit's WAL position, ``AppendResult/commitLSN``), for at most this long, then
+        /// fail with ``EventStoreError/Code/replayTimeout``. Default nil: reads see what the
+        /// standby has replayed so far (wait for one append with
+        /// ``EventStore/waitForReplay(of:timeout:)``). No effect without a read pool.
+        public var readYourWrites: Duration?
         /// Appends of this many events or more send them as binary COPY; smaller ones go as one
         /// statement in one round trip. Measured with `PGBench --only store` (Benchmarks/README.md):
         /// COPY's extra round trips made it 0.67x as fast at 10 events per append, even at
@@ -79,6 +99,9 @@ public final class EventStore: Sendable {
             self.acquireTimeout = acquireTimeout
             self.closeTimeout = closeTimeout
             self.pool = nil
+            self.readConnection = nil
+            self.readPool = nil
+            self.readYourWrites = nil
             self.copyThreshold = copyThreshold
             self.pageSize = pageSize
             self.logger = logger
@@ -112,6 +135,14 @@ public final class EventStore: Sendable {
     public let pool: PGPool
     /// Whether ``close()`` closes ``pool``: only when the store made it.
     let ownsPool: Bool
+    /// Where reads and subscriptions fetch events: ``Configuration/readPool``, one the store
+    /// made from ``Configuration/readConnection``, or ``pool`` when neither is set.
+    public let readPool: PGPool
+    /// Whether ``close()`` closes ``readPool``: only when the store made it.
+    let ownsReadPool: Bool
+    /// The WAL positions that read-your-writes compares: this store's latest commit and what
+    /// each read server was last seen to have replayed.
+    let replay = ReplayTracker()
     /// Set by ``close()``: a store with a borrowed pool must refuse work too, though its pool
     /// stays open.
     let closed = Atomic(false)
@@ -136,7 +167,29 @@ public final class EventStore: Sendable {
                 logger: configuration.logger)
             self.ownsPool = true
         }
+        if let readPool = configuration.readPool {
+            self.readPool = readPool
+            self.ownsReadPool = false
+        } else if let readConnection = configuration.readConnection {
+            self.readPool = PGPool(
+                configuration: PGPool.Configuration(
+                    connection: readConnection, minimumConnections: configuration.minimumConnections,
+                    maximumConnections: configuration.maximumConnections, acquireTimeout: configuration.acquireTimeout,
+                    shutdownTimeout: configuration.closeTimeout),
+                logger: configuration.logger)
+            self.ownsReadPool = true
+        } else {
+            self.readPool = self.pool
+            self.ownsReadPool = false
+        }
     }
+
+    /// Whether reads go to a pool of their own (a standby, usually).
+    var readsElsewhere: Bool { readPool !== pool }
+
+    /// Whether appends bring back their commit's WAL position (in the same round trip), for
+    /// read-your-writes: whenever reads go elsewhere.
+    var tracksCommits: Bool { readsElsewhere }
 
     /// Creates the schema or brings it up to date; safe when many processes start at once.
     /// - Returns: the schema version.
@@ -163,6 +216,7 @@ public final class EventStore: Sendable {
     public func close() async {
         closed.store(true, ordering: .releasing)
         subscriptionWakes.stopAll()
+        if ownsReadPool { await readPool.close(timeout: configuration.closeTimeout) }
         if ownsPool { await pool.close(timeout: configuration.closeTimeout) }
     }
 }

@@ -26,6 +26,7 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
             case unexpectedResult
             case handlerFailed
             case waitTimeout
+            case replayTimeout
         }
 
         private let base: Base
@@ -71,6 +72,10 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         /// An append with `waitFor` was committed, but the named subscriptions did not reach it
         /// within the timeout. The append stays written: do not retry it as if it failed.
         public static let waitTimeout = Code(.waitTimeout)
+        /// A read with ``EventStore/Configuration/readYourWrites`` waited that long and the
+        /// standby it reads from had still not replayed this store's latest append. Nothing was
+        /// read; the appends are committed on the primary.
+        public static let replayTimeout = Code(.replayTimeout)
 
         public var description: String { base.rawValue }
     }

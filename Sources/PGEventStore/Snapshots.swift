@@ -39,7 +39,7 @@ extension EventStore {
     /// The stream's latest snapshot, or nil.
     public func loadSnapshot(_ stream: String) async throws -> Snapshot? {
         let sql = "SELECT version, snapshot_type, data FROM \(schema.table("snapshots")) WHERE stream_name = $1"
-        return try await withConnection { connection in
+        return try await withReadConnection { connection in
             try await connection.query(PGQuery(sql, [stream])).collect().first.map { row in
                 Snapshot(
                     stream: stream, version: try row.decode(Int64.self, at: 0), type: try row.decode(String.self, at: 1),

@@ -21,6 +21,40 @@ public struct StoreStatus: Sendable, Hashable {
     /// The named subscriptions with their checkpoints, lag and runners (see
     /// ``EventStore/subscriptions()``).
     public var subscriptions: [SubscriptionInfo] = []
+    /// The standbys streaming from the server the store appends to, as its
+    /// `pg_stat_replication` shows them; empty without standbys. Their lag needs a role with
+    /// `pg_monitor` (or a superuser): for others PostgreSQL hides it (nil).
+    public var standbys: [StandbyStatus] = []
+    /// The server reads go to, when they go elsewhere
+    /// (``EventStore/Configuration/readConnection``); nil when reads share the store's pool.
+    public var readServer: ReadServerStatus?
+}
+
+/// A standby streaming from the primary (a row of `pg_stat_replication`).
+public struct StandbyStatus: Sendable, Hashable {
+    /// Its `application_name` (the standby's `cluster_name` or what its `primary_conninfo` sets).
+    public var name: String
+    /// Its address, nil over a Unix socket.
+    public var address: String?
+    /// `streaming`, `catchup`, `startup`, ...
+    public var state: String?
+    /// WAL bytes written on the primary that the standby has not replayed yet.
+    public var replayLagBytes: Int64?
+    /// How long the standby took to replay recent commits (`replay_lag`); nil when idle.
+    public var replayLagSeconds: Double?
+}
+
+/// Where the store's reads go and how far behind the primary it is.
+public struct ReadServerStatus: Sendable, Hashable {
+    /// The server a read connection reached (`host:port` or the socket).
+    public var server: String
+    /// Whether it is a standby in recovery; false when reads fell back to a primary.
+    public var isStandby: Bool
+    /// WAL bytes the primary has written and this standby has not replayed; 0 for a primary.
+    public var replayLagBytes: Int64?
+    /// When the standby last replayed a commit (`pg_last_xact_replay_timestamp()`); with
+    /// nothing to replay this grows old without any lag.
+    public var lastReplayAt: Date?
 }
 
 /// The backend whose transaction holds the read barrier back.
@@ -88,6 +122,44 @@ extension EventStore {
             return status
         }
         if status.schemaVersion >= 2 { status.subscriptions = try await subscriptions() }
+        try await addReplication(to: &status)
         return status
+    }
+
+    /// The standbys the primary streams to, and the read server's lag.
+    private func addReplication(to status: inout StoreStatus) async throws {
+        let (standbys, primaryLSN) = try await withConnection { connection -> ([StandbyStatus], Int64?) in
+            let rows = try await connection.query("""
+                SELECT application_name, client_addr::text, state,
+                       (CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END - replay_lsn)::int8,
+                       extract(epoch FROM replay_lag)::float8
+                FROM pg_stat_replication ORDER BY application_name, client_addr
+                """).collect()
+            let standbys = try rows.map { row in
+                StandbyStatus(
+                    name: try row.decode(String?.self, at: 0) ?? "", address: try row.decode(String?.self, at: 1),
+                    state: try row.decode(String?.self, at: 2), replayLagBytes: try row.decode(Int64?.self, at: 3),
+                    replayLagSeconds: try row.decode(Double?.self, at: 4))
+            }
+            let position = try await connection.query(
+                "SELECT (CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END - '0/0'::pg_lsn)::int8"
+            ).collect()
+            return (standbys, try ServerData.element(0, of: position, "rows of the WAL position").decode(Int64?.self, at: 0))
+        }
+        status.standbys = standbys
+        guard readsElsewhere else { return }
+        status.readServer = try await withReadConnection { connection in
+            let rows = try await connection.query(
+                "SELECT pg_is_in_recovery(), (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::int8, pg_last_xact_replay_timestamp()"
+            ).collect()
+            let row = try ServerData.element(0, of: rows, "rows of the read server's replay")
+            let standby = try row.decode(Bool.self, at: 0)
+            let replayed = try row.decode(Int64?.self, at: 1)
+            var lag: Int64? = standby ? nil : 0
+            if standby, let replayed, let primaryLSN { lag = max(0, primaryLSN - replayed) }
+            return ReadServerStatus(
+                server: connection.server.description, isStandby: standby, replayLagBytes: lag,
+                lastReplayAt: try row.decode(Date?.self, at: 2))
+        }
     }
 }

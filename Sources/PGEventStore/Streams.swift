@@ -23,7 +23,7 @@ extension EventStore {
     /// The stream's head, or nil when it was never written.
     public func streamInfo(_ stream: String) async throws -> StreamInfo? {
         let sql = "SELECT version, deleted_version FROM \(schema.table("streams")) WHERE stream_name = $1 AND version > 0"
-        return try await withConnection { connection in
+        return try await withReadConnection { connection in
             try await connection.query(PGQuery(sql, [stream])).collect().first.map { row in
                 let version = try row.decode(Int64.self, at: 0)
                 let deletedVersion = try row.decode(Int64.self, at: 1)

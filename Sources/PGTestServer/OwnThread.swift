@@ -34,3 +34,32 @@ extension TestServer {
         return try outcome.get()
     }
 }
+
+extension TestServer {
+    /// Starts a primary and a streaming standby of it (``startStandby(_:)``) off the
+    /// cooperative pool, runs `body` with both, and stops both (the standby first), whether
+    /// `body` returned or threw. About 1.5 s; each call has servers of its own, so `body` may
+    /// promote the standby or stop the primary.
+    public static func withPrimaryAndStandby<T: Sendable>(
+        _ options: Options = Options(), _ body: (_ primary: TestServer, _ standby: TestServer) async throws -> T
+    ) async throws -> T {
+        let (primary, standby) = try await onOwnThread { () throws -> (TestServer, TestServer) in
+            let primary = try TestServer.start(options)
+            do { return (primary, try primary.startStandby()) } catch {
+                try? primary.stop()
+                throw error
+            }
+        }
+        let outcome: Result<T, any Error>
+        do {
+            outcome = .success(try await body(primary, standby))
+        } catch {
+            outcome = .failure(error)
+        }
+        _ = try? await onOwnThread {
+            try? standby.stop()
+            try primary.stop()
+        }
+        return try outcome.get()
+    }
+}

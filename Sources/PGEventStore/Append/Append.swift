@@ -51,11 +51,11 @@ extension EventStore {
         ])
         return try await withConnection { connection in
             do {
-                let rows = try await connection.query(query).collect()
+                let (rows, commitLSN) = try await runCommitting(query, on: connection)
                 let row = try ServerData.exactly(1, rows, "rows for the appended event")[0]
                 return AppendResult(
                     versions: [write.stream: try row.decode(Int64.self, at: 1)], positions: [try row.decode(Int64.self, at: 0)],
-                    transactionID: try row.decode(PGTransactionID.self, at: 2).rawValue)
+                    transactionID: try row.decode(PGTransactionID.self, at: 2).rawValue, commitLSN: commitLSN)
             } catch let error as PGError {
                 return try await recover(from: error, try AppendPlan([write]), on: connection)
             }
@@ -64,23 +64,21 @@ extension EventStore {
 
     private func appendInOneRoundTrip(_ plan: AppendPlan, on connection: PGConnection) async throws -> AppendResult {
         // One statement in its own implicit transaction: all of it commits, or none.
-        if plan.names.count == 1 {
-            let rows = try await connection.query(
-                PGQuery(statements.moveHeadAndInsertMany, [
-                    plan.names[0], plan.counts[0], plan.kinds[0], plan.exactVersions[0], plan.labels[0],
-                    plan.distances, plan.ids, plan.types, plan.data, plan.metadata, schema.notificationChannel,
-                ])
-            ).collect()
-            return try Self.result(plan, written: rows)
-        }
-        let rows = try await connection.query(
-            PGQuery(statements.moveHeadsAndInsert, [
+        let query =
+            plan.names.count == 1
+            ? try PGQuery(statements.moveHeadAndInsertMany, [
+                plan.names[0], plan.counts[0], plan.kinds[0], plan.exactVersions[0], plan.labels[0],
+                plan.distances, plan.ids, plan.types, plan.data, plan.metadata, schema.notificationChannel,
+            ])
+            : try PGQuery(statements.moveHeadsAndInsert, [
                 plan.names, plan.counts, plan.kinds, plan.exactVersions, plan.labels,
                 plan.streamIndexes, plan.distances, plan.ids, plan.types, plan.data, plan.metadata,
                 schema.notificationChannel,
             ])
-        ).collect()
-        return try Self.result(plan, written: rows)
+        let (rows, commitLSN) = try await runCommitting(query, on: connection)
+        var result = try Self.result(plan, written: rows)
+        result.commitLSN = commitLSN
+        return result
     }
 
     private func appendByCopy(_ plan: AppendPlan, on connection: PGConnection) async throws -> AppendResult {
@@ -114,11 +112,10 @@ extension EventStore {
             }
             // One notification per transaction, as the statement paths send (the same payload).
             let payload = #"{"transaction_id":\#(transaction.rawValue),"position":\#(positions.max() ?? 0)}"#
-            _ = try await connection.batch([
-                PGQuery("SELECT pg_notify($1, $2)", [schema.notificationChannel, payload]),
-                PGQuery("COMMIT"),
-            ])
-            return AppendResult(versions: versions, positions: positions, transactionID: transaction.rawValue)
+            let ending = [try PGQuery("SELECT pg_notify($1, $2)", [schema.notificationChannel, payload]), PGQuery("COMMIT")]
+            let ended = try await connection.batch(tracksCommits ? ending + [Self.commitPositionQuery] : ending)
+            let commitLSN = tracksCommits ? try recordCommit(try ServerData.element(2, of: ended, "results of the commit batch")) : nil
+            return AppendResult(versions: versions, positions: positions, transactionID: transaction.rawValue, commitLSN: commitLSN)
         } catch {
             if !connection.isClosed, connection.transactionStatus != .idle {
                 _ = try? await connection.simpleQuery("ROLLBACK")

@@ -24,10 +24,17 @@ public struct AppendResult: Sendable, Hashable {
     /// The transaction that wrote the events: with a position, their place in the global
     /// order (see ``GlobalPosition``).
     public var transactionID: UInt64
+    /// The WAL position at or after the append's commit record
+    /// (`pg_current_wal_insert_lsn()` just after the commit), as a 64-bit LSN: a standby that
+    /// has replayed this far sees the events. Set when the store reads from a pool of its own
+    /// (``EventStore/Configuration/readConnection``), for ``EventStore/waitForReplay(of:timeout:)``
+    /// and ``EventStore/Configuration/readYourWrites``; nil otherwise.
+    public var commitLSN: UInt64?
 
-    public init(versions: [String: Int64], positions: [Int64], transactionID: UInt64) {
+    public init(versions: [String: Int64], positions: [Int64], transactionID: UInt64, commitLSN: UInt64? = nil) {
         self.versions = versions
         self.positions = positions
         self.transactionID = transactionID
+        self.commitLSN = commitLSN
     }
 }

@@ -36,7 +36,7 @@ extension EventStore {
                 let what = "the next version to read from stream \(stream) after \(last.version)"
                 from = forward ? try ServerData.sum(last.version, 1, what) : try ServerData.difference(last.version, 1, what)
             }
-            return try await withConnection { connection in
+            return try await withReadConnection { connection in
                 try await connection.query(PGQuery(sql, [stream, from, Int64(count)])).collect().map { try RecordedEvent(row: $0) }
             }
         }
@@ -70,7 +70,7 @@ extension EventStore {
             var values: [any PGEncodable] = [PGTransactionID(rawValue: after.transactionID), after.position, Int64(count)]
             if !categories.isEmpty { values.append(categories) }
             if !types.isEmpty { values.append(types) }
-            return try await withConnection { connection in
+            return try await withReadConnection { connection in
                 try await connection.query(PGQuery(sql, values)).collect().map { try RecordedEvent(row: $0) }
             }
         }

@@ -5,7 +5,10 @@ extension SubscriptionEngine {
     /// Connects when there is no live connection: LISTEN for appends, join the members, make
     /// sure the share rows exist, and rebalance at once.
     func ensureConnected() async throws {
-        if let connection, !connection.isClosed { return }
+        if let connection, !connection.isClosed {
+            try await ensureReadConnection()
+            return
+        }
         dropConnection()
         let configuration = store.pool.configuration.connection
         let connection = try await PGConnection.connect(configuration)
@@ -50,7 +53,25 @@ extension SubscriptionEngine {
         self.connection = connection
         nextRebalance = clock.now
         logger.debug("subscription connected", metadata: ["pid": "\(connection.processID ?? 0)"])
+        try await ensureReadConnection()
     }
+
+    /// When the store reads elsewhere (a standby), the at-least-once form fetches its events
+    /// there, on a connection of its own, with that server's read barrier; LISTEN, the share
+    /// locks and the checkpoints stay on the primary. An append's notification can arrive
+    /// before the standby has replayed it: the fetch then finds the notified transaction above
+    /// the standby's barrier and looks again after a short, growing wait (``idleWait``), as
+    /// it does on the primary behind an older open transaction. The exactly-once form runs its
+    /// handler's writes in the fetch's transaction, so it fetches on the primary.
+    func ensureReadConnection() async throws {
+        guard store.readsElsewhere, !beginsWithFetch else { return }
+        if let readConnection, !readConnection.isClosed { return }
+        prefetch = nil
+        readConnection = try await PGConnection.connect(store.readPool.configuration.connection)
+    }
+
+    /// The connection fetches run on: the read connection when there is one.
+    var fetchConnection: PGConnection? { readConnection ?? connection }
 
     /// The transaction id in an append notification's payload (`{"transaction_id":N,...}`).
     static func transaction(in payload: String) -> UInt64? {
@@ -140,6 +161,7 @@ extension SubscriptionEngine {
     /// its connection broke or closed, or the server could not be reached or was shutting down.
     func isConnectionLoss(_ error: any Error) -> Bool {
         if let connection, connection.isClosed { return true }
+        if let readConnection, readConnection.isClosed { return true }
         guard let error = error as? PGError else { return false }
         switch error.code {
         case .connectionRefused, .connectionFailed, .serverClosedConnection, .closed: return true
@@ -171,6 +193,10 @@ extension SubscriptionEngine {
             Task { await connection.close() }
         }
         connection = nil
+        if let readConnection {
+            Task { await readConnection.close() }
+        }
+        readConnection = nil
         if let memberID { previousMemberID = memberID }
         memberID = nil
         batch = SubscriptionBatch(events: [], through: cursor)
@@ -206,6 +232,8 @@ extension SubscriptionEngine {
         listening = nil
         if let connection { await connection.close() }
         connection = nil
+        if let readConnection { await readConnection.close() }
+        readConnection = nil
         logger.debug("subscription stopped")
     }
 }
@@ -218,5 +246,7 @@ extension SubscriptionEngine {
         listening = nil
         if let connection { await connection.close() }
         connection = nil
+        if let readConnection { await readConnection.close() }
+        readConnection = nil
     }
 }

@@ -43,6 +43,8 @@ final class SubscriptionEngine {
     let clock = ContinuousClock()
 
     var connection: PGConnection?
+    /// The connection that fetches events when the store reads from a standby; nil otherwise.
+    var readConnection: PGConnection?
     var listening: Task<Void, Never>?
     var memberID: Int32?
     /// The member id (backend pid) of a connection this runner lost: its session may live on
@@ -105,6 +107,7 @@ final class SubscriptionEngine {
         // A loop left without stop(): close the connection (releasing its locks) now, not
         // whenever the last reference to it goes.
         if let connection { Task { await connection.close() } }
+        if let readConnection { Task { await readConnection.close() } }
     }
 
     var shareCount: Int { name == nil ? 1 : options.partitions }

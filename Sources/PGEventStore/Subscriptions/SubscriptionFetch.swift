@@ -22,7 +22,7 @@ struct Prefetch {
 extension SubscriptionEngine {
     /// The next batch: the one fetched ahead if it still fits, else a query now.
     func fetch() async throws -> FetchedBatch {
-        guard let connection else { throw Self.lost }
+        guard let connection = fetchConnection else { throw Self.lost }
         let held = shares.keys.sorted()
         if let ahead = prefetch {
             prefetch = nil
@@ -42,7 +42,7 @@ extension SubscriptionEngine {
     /// Starts fetching the batch after the current one, on the same connection (the query is
     /// pipelined behind whatever the consumer's turn sends, such as a checkpoint).
     func startPrefetch() {
-        guard let connection, prefetch == nil, let query = try? fetchQuery(after: cursor, shares: shares.keys.sorted()) else {
+        guard let connection = fetchConnection, prefetch == nil, let query = try? fetchQuery(after: cursor, shares: shares.keys.sorted()) else {
             return
         }
         let batchSize = options.batchSize

@@ -2,35 +2,37 @@ import PGTestServer
 import PGWire
 import Testing
 
-/// A private primary and its streaming standby, started for one test and stopped after it:
-/// tests that promote the standby or change the primary's settings cannot share a server.
+/// The root of the replica suites. They run one at a time: each starts two clusters, and
+/// several pairs starting at once with the rest of the tests starved the machine.
+@Suite(.serialized)
+enum Replicas {
+    /// The pair of a suite that shares one (``SharedPairTrait``).
+    @TaskLocal static var shared: ReplicaPair?
+
+    static func requirePair() throws -> ReplicaPair {
+        try #require(shared, "this suite needs SharedPairTrait")
+    }
+}
+
+/// Starts one pair around a whole suite whose tests neither promote nor stop a server.
+struct SharedPairTrait: SuiteTrait, TestScoping {
+    func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        try await ReplicaPair.withRunning { pair in try await Replicas.$shared.withValue(pair) { try await function() } }
+    }
+}
+
+/// A private primary and its streaming standby. Tests that promote the standby or change the
+/// primary's settings start a pair of their own.
 struct ReplicaPair: Sendable {
     let primary: TestServer
     let standby: TestServer
 
     /// Starts both (about 1.5 s), runs `body`, stops both.
-    static func withRunning<T>(_ body: (ReplicaPair) async throws -> T) async throws -> T {
-        let pair = try await onOwnThread { () throws -> ReplicaPair in
-            let primary = try TestServer.start()
-            do { return ReplicaPair(primary: primary, standby: try primary.startStandby()) } catch {
-                try? primary.stop()
-                throw error
-            }
-        }
-        do {
-            let result = try await body(pair)
-            await pair.stop()
-            return result
-        } catch {
-            await pair.stop()
-            throw error
-        }
-    }
-
-    func stop() async {
-        _ = try? await onOwnThread { [standby, primary] in
-            try? standby.stop()
-            try? primary.stop()
+    static func withRunning<T: Sendable>(_ body: (ReplicaPair) async throws -> T) async throws -> T {
+        try await TestServer.withPrimaryAndStandby { primary, standby in
+            try await body(ReplicaPair(primary: primary, standby: standby))
         }
     }
 

@@ -2,15 +2,16 @@ import PGTestServer
 import PGWire
 import Testing
 
-/// `target_session_attrs` and `load_balance_hosts` against a real primary and a real streaming
-/// standby, listed in both orders.
-@Suite("Replicas: choosing a server")
-struct TargetSessionStandbyTests {
-    typealias Attributes = PGConnection.Configuration.TargetSessionAttributes
+extension Replicas {
+    /// `target_session_attrs` and `load_balance_hosts` against a real primary and a real
+    /// streaming standby, listed in both orders.
+    @Suite("Replicas: choosing a server", SharedPairTrait())
+    struct TargetSessionStandbyTests {
+        typealias Attributes = PGConnection.Configuration.TargetSessionAttributes
 
-    @Test("each target_session_attrs value picks the primary or the standby, whatever the order")
-    func targetSessionAttributes() async throws {
-        try await ReplicaPair.withRunning { pair in
+        @Test("each target_session_attrs value picks the primary or the standby, whatever the order")
+        func targetSessionAttributes() async throws {
+            let pair = try Replicas.requirePair()
             let primary = pair.primary.port
             let standby = pair.standby.port
             // For [primary, standby] and [standby, primary]: the port each value must land on.
@@ -47,11 +48,10 @@ struct TargetSessionStandbyTests {
             #expect(fallback.server.port == primary)
             await fallback.close()
         }
-    }
 
-    @Test("load_balance_hosts=random spreads connects over the servers; disable keeps the list's order")
-    func loadBalanceHosts() async throws {
-        try await ReplicaPair.withRunning { pair in
+        @Test("load_balance_hosts=random spreads connects over the servers; disable keeps the list's order")
+        func loadBalanceHosts() async throws {
+            let pair = try Replicas.requirePair()
             var configuration = try PGConnection.Configuration(
                 connectionString: "postgresql://\(pair.primary.superuser)@127.0.0.1:\(pair.primary.port),127.0.0.1:\(pair.standby.port)/postgres?load_balance_hosts=random&connect_timeout=5",
                 environment: [:])
@@ -79,16 +79,16 @@ struct TargetSessionStandbyTests {
                 await connection.close()
             }
         }
-    }
 
-    @Test("load_balance_hosts takes only disable or random")
-    func loadBalanceHostsValues() throws {
-        #expect(throws: PGError.self) {
-            try PGConnection.Configuration(connectionString: "postgresql://u@h/db?load_balance_hosts=round-robin", environment: [:])
+        @Test("load_balance_hosts takes only disable or random")
+        func loadBalanceHostsValues() throws {
+            #expect(throws: PGError.self) {
+                try PGConnection.Configuration(connectionString: "postgresql://u@h/db?load_balance_hosts=round-robin", environment: [:])
+            }
+            let fromEnvironment = try PGConnection.Configuration(
+                connectionString: "postgresql://u@h/db", environment: ["PGLOADBALANCEHOSTS": "random"])
+            #expect(fromEnvironment.loadBalanceHosts == .random)
+            #expect(try PGConnection.Configuration(connectionString: "host=h user=u", environment: [:]).loadBalanceHosts == .disable)
         }
-        let fromEnvironment = try PGConnection.Configuration(
-            connectionString: "postgresql://u@h/db", environment: ["PGLOADBALANCEHOSTS": "random"])
-        #expect(fromEnvironment.loadBalanceHosts == .random)
-        #expect(try PGConnection.Configuration(connectionString: "host=h user=u", environment: [:]).loadBalanceHosts == .disable)
     }
 }
