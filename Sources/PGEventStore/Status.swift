@@ -130,7 +130,7 @@ extension EventStore {
     private func addReplication(to status: inout StoreStatus) async throws {
         let (standbys, primaryLSN) = try await withConnection { connection -> ([StandbyStatus], Int64?) in
             let rows = try await connection.query("""
-                SELECT application_name, client_addr::text, state,
+                SELECT application_name, host(client_addr), state,
                        (CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END - replay_lsn)::int8,
                        extract(epoch FROM replay_lag)::float8
                 FROM pg_stat_replication ORDER BY application_name, client_addr

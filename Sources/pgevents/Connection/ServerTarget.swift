@@ -50,7 +50,9 @@ struct ServerTarget {
         _ options: GlobalOptions, _ body: (EventStore, ServerTarget) async throws -> T
     ) async throws -> T {
         try await with(options) { target in
-            let store = try EventStore(EventStore.Configuration(connection: target.connection, schema: options.schema))
+            var configuration = EventStore.Configuration(connection: target.connection, schema: options.schema)
+            configuration.readConnection = try readConnection(options)
+            let store = try EventStore(configuration)
             do {
                 let result = try await body(store, target)
                 await store.close()
@@ -60,6 +62,18 @@ struct ServerTarget {
                 throw error
             }
         }
+    }
+
+    /// The server for reads: `--read-url`, else `PGEVENTS_READ_URL`; nil for none.
+    private static func readConnection(_ options: GlobalOptions) throws -> PGConnection.Configuration? {
+        let environment = ProcessInfo.processInfo.environment
+        if let text = options.readURL {
+            return try remote(text, origin: "--read-url", environment: environment, status: ExitStatus.usage).connection
+        }
+        if let text = environment["PGEVENTS_READ_URL"], !text.isEmpty {
+            return try remote(text, origin: "PGEVENTS_READ_URL", environment: environment, status: ExitStatus.failure).connection
+        }
+        return nil
     }
 
     /// The configuration from a connection string completed by the environment; `status` is

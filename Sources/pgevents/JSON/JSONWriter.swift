@@ -62,6 +62,11 @@ struct JSONWriter {
         bytes.append(contentsOf: json)
     }
 
+    mutating func boolean(_ key: String, _ value: Bool) {
+        self.key(key)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
     mutating func null(_ key: String) {
         self.key(key)
         bytes.append(contentsOf: "null".utf8)

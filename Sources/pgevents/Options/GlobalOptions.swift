@@ -9,6 +9,14 @@ struct GlobalOptions: ParsableArguments {
             valueName: "url"))
     var url: String?
 
+    @Option(
+        name: .customLong("read-url"),
+        help: ArgumentHelp(
+            "Where reads, tail and subscriptions fetch events: a standby, e.g. postgresql://app@replica1,replica2/db?target_session_attrs=prefer-standby (default: PGEVENTS_READ_URL, else the server of --url).",
+            discussion: "Appends and checkpoints stay on the primary; status shows how far the read server lags behind it.",
+            valueName: "url"))
+    var readURL: String?
+
     @Option(help: ArgumentHelp("The PostgreSQL schema holding the store's tables.", valueName: "name"))
     var schema: String = "pgevents"
 
@@ -24,6 +32,9 @@ struct GlobalOptions: ParsableArguments {
             throw ValidationError("--url and --data-dir exclude each other: --url names a server, --data-dir the embedded one")
         }
         if schema.isEmpty { throw ValidationError("--schema must not be empty") }
+        if readURL != nil && url == nil && dataDirectory != nil {
+            throw ValidationError("--read-url needs a server to append to: give --url (a standby of the embedded server is not supported)")
+        }
     }
 
     /// The connection rule, shown in every command's help.

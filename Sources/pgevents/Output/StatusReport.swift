@@ -32,6 +32,20 @@ struct StatusReport {
         } else {
             rows.append(("barrier holder", "none"))
         }
+        for standby in status.standbys {
+            var text = standby.name.isEmpty ? "(unnamed)" : standby.name
+            if let address = standby.address { text += " at \(address)" }
+            if let state = standby.state { text += ", \(state)" }
+            if let lag = standby.replayLagBytes { text += ", \(lag) bytes behind" }
+            if let seconds = standby.replayLagSeconds { text += ", replay lag \(Self.seconds(seconds))" }
+            rows.append(("standby", text))
+        }
+        if let read = status.readServer {
+            var text = read.server + (read.isStandby ? ", a standby" : ", not a standby")
+            if read.isStandby, let lag = read.replayLagBytes { text += ", \(lag) bytes behind the primary" }
+            if let last = read.lastReplayAt { text += ", last replayed commit \(Timestamp.iso8601(last))" }
+            rows.append(("reads from", text))
+        }
         if status.schemaVersion > 0 {
             rows.append(("subscriptions", status.subscriptions.isEmpty ? "none" : String(status.subscriptions.count)))
         }
@@ -66,6 +80,17 @@ struct StatusReport {
         }
         json.raw("subscriptions", SubscriptionReport.jsonArray(status.subscriptions))
         json.string("server", server)
+        json.raw("standbys", JSONWriter.array(status.standbys.map(Self.json)))
+        if let read = status.readServer {
+            var inner = JSONWriter()
+            inner.string("server", read.server)
+            inner.boolean("standby", read.isStandby)
+            inner.integer("replay_lag_bytes", read.replayLagBytes)
+            inner.string("last_replay_at", read.lastReplayAt.map(Timestamp.iso8601))
+            json.raw("read_server", inner.finished())
+        } else {
+            json.null("read_server")
+        }
         if let tls {
             var inner = JSONWriter()
             inner.string("version", tls.protocolVersion)
@@ -75,5 +100,20 @@ struct StatusReport {
             json.null("tls")
         }
         return String(decoding: json.finished(), as: UTF8.self) + "\n"
+    }
+
+    private static func json(_ standby: StandbyStatus) -> [UInt8] {
+        var json = JSONWriter()
+        json.string("name", standby.name)
+        json.string("address", standby.address)
+        json.string("state", standby.state)
+        json.integer("replay_lag_bytes", standby.replayLagBytes)
+        if let seconds = standby.replayLagSeconds { json.number("replay_lag_seconds", seconds) } else { json.null("replay_lag_seconds") }
+        return json.finished()
+    }
+
+    /// Milliseconds, whole: `12 ms`.
+    private static func seconds(_ value: Double) -> String {
+        "\(Int((value * 1_000).rounded())) ms"
     }
 }
