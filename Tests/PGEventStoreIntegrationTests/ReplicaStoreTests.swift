@@ -160,4 +160,47 @@ struct ReplicaStoreTests {
             await subscription.stop()
         }
     }
+
+    /// The whole store follows a failover: its pool and a running subscription reconnect
+    /// through the server list to the promoted standby. A pair of its own: it stops the primary.
+    @Test("appends and a running subscription carry on after the primary stops and the standby is promoted")
+    func storeFollowsAPromotion() async throws {
+        try await TestServer.withPrimaryAndStandby { primary, standby in
+            var connection = Self.configuration(primary)
+            connection.servers = [.init(host: primary.host, port: primary.port), .init(host: standby.host, port: standby.port)]
+            connection.targetSessionAttributes = .readWrite
+            connection.connectTimeout = .seconds(5)
+            let store = try EventStore(EventStore.Configuration(connection: connection, schema: "failover"))
+            defer { Task { await store.close() } }
+            try await store.migrate()
+            var options = SubscriptionOptions()
+            options.reconnectBackoff = ReconnectBackoff(initial: .milliseconds(50), maximum: .milliseconds(500))
+            let subscription = try store.subscribe("survivor", options: options)
+            let received = Task { () throws -> [String] in
+                var streams: [String] = []
+                for try await event in subscription {
+                    streams.append(event.stream)
+                    if streams.count == 2 { break }
+                }
+                return streams
+            }
+            _ = try await store.append(to: "order-1", [try Self.event(1)])
+            // Asynchronous replication: only what the standby has is kept by the promotion.
+            try await onOwnThread {
+                try standby.waitForReplay(of: primary)
+                try primary.stop()
+                try standby.promote()
+            }
+            // The pool's connection to the stopped server fails one append at most.
+            var failures = 0
+            var appended: AppendResult?
+            while appended == nil && failures <= 4 {
+                do { appended = try await store.append(to: "order-2", [try Self.event(2)]) } catch { failures += 1 }
+            }
+            #expect(appended != nil, "failures: \(failures)")
+            #expect(try await store.readStream("order-1").collect().count == 1)
+            #expect(try await received.value == ["order-1", "order-2"])
+            await subscription.stop()
+        }
+    }
 }
