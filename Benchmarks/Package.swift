@@ -8,6 +8,7 @@ import PackageDescription
 //   swift run -c release PGBench --tls [--only append|roundtrip|pipeline|read]   # plaintext against TLS
 //   swift run -c release RoundTripBench
 //   swift run -c release StreamMemoryBench
+//   swift run -c release ReplicaBench     # reads on a streaming standby against the primary
 
 let package = Package(
     name: "PGEventStoreBenchmarks",
@@ -30,6 +31,14 @@ let package = Package(
             name: "RoundTripBench",
             dependencies: [
                 .product(name: "PGWire", package: "PGEventStore"),
+                .product(name: "PGTestServer", package: "PGEventStore"),
+            ]
+        ),
+        .executableTarget(
+            name: "ReplicaBench",
+            dependencies: [
+                .product(name: "PGWire", package: "PGEventStore"),
+                .product(name: "PGEventStore", package: "PGEventStore"),
                 .product(name: "PGTestServer", package: "PGEventStore"),
             ]
         ),
