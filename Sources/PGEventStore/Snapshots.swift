@@ -36,7 +36,7 @@ extension EventStore {
         }
     }
 
-    /// The stream's latest snapshot, or nil.
+    /// The stream's latest snapshot, or nil. Runs on ``readPool``.
     public func loadSnapshot(_ stream: String) async throws -> Snapshot? {
         let sql = "SELECT version, snapshot_type, data FROM \(schema.table("snapshots")) WHERE stream_name = $1"
         return try await withReadConnection { connection in

@@ -20,7 +20,7 @@ public struct StreamInfo: Sendable, Hashable {
 }
 
 extension EventStore {
-    /// The stream's head, or nil when it was never written.
+    /// The stream's head, or nil when it was never written. Runs on ``readPool``.
     public func streamInfo(_ stream: String) async throws -> StreamInfo? {
         let sql = "SELECT version, deleted_version FROM \(schema.table("streams")) WHERE stream_name = $1 AND version > 0"
         return try await withReadConnection { connection in

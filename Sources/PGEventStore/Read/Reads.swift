@@ -15,6 +15,8 @@ extension EventStore {
     /// A stream that was never written reads as empty (use ``streamInfo(_:)`` to tell it from
     /// an empty result). A soft-deleted stream shows only the events appended after its
     /// deletion. `from` defaults to the first version forward and to the last backward.
+    ///
+    /// Runs on ``readPool``: a standby when ``Configuration/readConnection`` names one.
     public func readStream(
         _ stream: String, from version: Int64? = nil, direction: ReadDirection = .forward, limit: Int? = nil
     ) -> EventPages {
@@ -48,7 +50,8 @@ extension EventStore {
     /// Only transactions that committed before the oldest still running one are read
     /// (`pg_snapshot_xmin(pg_current_snapshot())`): a reader never skips an event whose
     /// transaction commits late. ``status()`` names the backend holding that barrier. Events of
-    /// soft-deleted streams stay in this log.
+    /// soft-deleted streams stay in this log. Runs on ``readPool``; on a standby the barrier is
+    /// the standby's own.
     public func readAll(
         after position: GlobalPosition = .start, categories: [String] = [], types: [String] = [], limit: Int? = nil
     ) -> EventPages {
