@@ -50,7 +50,9 @@ struct ServerTarget {
         _ options: GlobalOptions, _ body: (EventStore, ServerTarget) async throws -> T
     ) async throws -> T {
         try await with(options) { target in
-            let store = try EventStore(EventStore.Configuration(connection: target.connection, schema: options.schema))
+            var configuration = EventStore.Configuration(connection: target.connection, schema: options.schema)
+            configuration.sessionConnection = try sessionConnection(options)
+            let store = try EventStore(configuration)
             do {
                 let result = try await body(store, target)
                 await store.close()
@@ -60,6 +62,17 @@ struct ServerTarget {
                 throw error
             }
         }
+    }
+
+    /// The direct connection for what needs a session behind a transaction pooler: `--listen-url`,
+    /// else `PGEVENTS_LISTEN_URL` when set and not empty, else none.
+    static func sessionConnection(_ options: GlobalOptions) throws -> PGConnection.Configuration? {
+        let environment = ProcessInfo.processInfo.environment
+        if let url = options.listenURL {
+            return try remote(url, origin: "--listen-url", environment: environment, status: ExitStatus.usage).connection
+        }
+        guard let url = environment["PGEVENTS_LISTEN_URL"], !url.isEmpty else { return nil }
+        return try remote(url, origin: "PGEVENTS_LISTEN_URL", environment: environment, status: ExitStatus.failure).connection
     }
 
     /// The configuration from a connection string completed by the environment; `status` is
