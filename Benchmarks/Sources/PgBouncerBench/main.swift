@@ -29,9 +29,12 @@ defer {
     try? server.stop()
 }
 let user = server.user(.scramSHA256)
-var direct = PGConnection.Configuration(
-    host: server.host, port: server.port, user: user.name, password: user.password, database: server.database)
-direct.tls = .init(mode: .disable)
+let direct = {
+    var direct = PGConnection.Configuration(
+        host: server.host, port: server.port, user: user.name, password: user.password, database: server.database)
+    direct.tls = .init(mode: .disable)
+    return direct
+}()
 var unnamed = direct
 unnamed.poolerMode = .transaction
 var pooled = unnamed
@@ -43,7 +46,6 @@ let duration = Duration.seconds(seconds)
 /// Sequential `SELECT $1::int4 + 1` on one connection for `duration`: queries per second.
 func roundTrips(_ side: Side) async throws -> Double {
     let connection = try await PGConnection.connect(side.configuration)
-    defer { Task { await connection.close() } }
     for warm in 0..<200 { _ = try await connection.query("SELECT $1::int4 + 1", [warm]).collect() }
     let clock = ContinuousClock()
     let start = clock.now
@@ -57,20 +59,20 @@ func roundTrips(_ side: Side) async throws -> Double {
             count += 1
         }
     }
-    return Double(count) / (clock.now - start).seconds
+    let rate = Double(count) / (clock.now - start).seconds
+    await connection.close()
+    return rate
 }
 
 /// 4 writers appending 10 events at a time to streams of their own for `duration`: events per
 /// second. The schema is migrated on the direct connection.
-func appends(_ side: Side, round: Int) async throws -> Double {
+func appends(_ side: Side, session: PGConnection.Configuration, round: Int) async throws -> Double {
     var configuration = EventStore.Configuration(
         connection: side.configuration, schema: "bench_\(side.name.filter(\.isLetter))_\(round)", maximumConnections: 4)
-    configuration.sessionConnection = direct
+    configuration.sessionConnection = session
     let store = try EventStore(configuration)
-    defer { Task { await store.close() } }
     try await store.migrate()
     let body = PGRawJSON(#"{"amount": 12.5, "currency": "EUR", "note": "benchmark event"}"#)
-    let events = try (0..<10).map { _ in try NewEvent(type: "Happened", data: body) }
     let clock = ContinuousClock()
     let start = clock.now
     let total = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -80,6 +82,8 @@ func appends(_ side: Side, round: Int) async throws -> Double {
                 var stream = 0
                 while clock.now - start < duration {
                     stream += 1
+                    // New events (and ids) each time: the same ids again would be a retry.
+                    let events = try (0..<10).map { _ in try NewEvent(type: "Happened", data: body) }
                     _ = try await store.append(to: "w\(writer)-\(stream % 500)", events)
                     written += events.count
                 }
@@ -88,7 +92,9 @@ func appends(_ side: Side, round: Int) async throws -> Double {
         }
         return try await group.reduce(0, +)
     }
-    return Double(total) / (clock.now - start).seconds
+    let rate = Double(total) / (clock.now - start).seconds
+    await store.close()
+    return rate
 }
 
 extension Duration {
@@ -108,7 +114,7 @@ for round in 0..<rounds {
         best["roundtrip " + side.name] = max(best["roundtrip " + side.name] ?? 0, rate)
     }
     for side in order where side.name != "direct, unnamed" {
-        let rate = try await appends(side, round: round)
+        let rate = try await appends(side, session: direct, round: round)
         print("round \(round + 1) appends, \(side.name): \(format(rate)) events/s")
         best["append " + side.name] = max(best["append " + side.name] ?? 0, rate)
     }
