@@ -1,6 +1,7 @@
 // What PgBouncer in transaction mode costs PGWire and the store, against a direct connection,
 // in one run on one private server: sequential round trips on one connection, and appends of
-// 10 events from 4 concurrent writers through the store's pool of 4. The sides alternate,
+// 10 events from 4 concurrent writers through the store's pool of 4, and of 1,000 events (the
+// COPY path) from one writer. The sides alternate,
 // `rounds` times each, which goes first alternating too, so that both see the same machine
 // load; the best run of each side counts.
 //
@@ -64,11 +65,13 @@ func roundTrips(_ side: Side) async throws -> Double {
     return rate
 }
 
-/// 4 writers appending 10 events at a time to streams of their own for `duration`: events per
-/// second. The schema is migrated on the direct connection.
-func appends(_ side: Side, session: PGConnection.Configuration, round: Int) async throws -> Double {
+/// `writers` writers appending `size` events at a time to streams of their own for `duration`:
+/// events per second. The schema is migrated on the direct connection. 1,000 events take the
+/// COPY path (BEGIN, statements, COPY, COMMIT), 10 the one-statement path.
+func appends(_ side: Side, session: PGConnection.Configuration, round: Int, writers: Int, size: Int) async throws -> Double {
     var configuration = EventStore.Configuration(
-        connection: side.configuration, schema: "bench_\(side.name.filter(\.isLetter))_\(round)", maximumConnections: 4)
+        connection: side.configuration, schema: "bench_\(side.name.filter(\.isLetter))_\(round)_\(size)",
+        maximumConnections: writers)
     configuration.sessionConnection = session
     let store = try EventStore(configuration)
     try await store.migrate()
@@ -76,14 +79,14 @@ func appends(_ side: Side, session: PGConnection.Configuration, round: Int) asyn
     let clock = ContinuousClock()
     let start = clock.now
     let total = try await withThrowingTaskGroup(of: Int.self) { group in
-        for writer in 0..<4 {
+        for writer in 0..<writers {
             group.addTask {
                 var written = 0
                 var stream = 0
                 while clock.now - start < duration {
                     stream += 1
                     // New events (and ids) each time: the same ids again would be a retry.
-                    let events = try (0..<10).map { _ in try NewEvent(type: "Happened", data: body) }
+                    let events = try (0..<size).map { _ in try NewEvent(type: "Happened", data: body) }
                     _ = try await store.append(to: "w\(writer)-\(stream % 500)", events)
                     written += events.count
                 }
@@ -113,16 +116,21 @@ for round in 0..<rounds {
         print("round \(round + 1) round trips, \(side.name): \(format(rate))/s")
         best["roundtrip " + side.name] = max(best["roundtrip " + side.name] ?? 0, rate)
     }
-    for side in order where side.name != "direct, unnamed" {
-        let rate = try await appends(side, session: direct, round: round)
-        print("round \(round + 1) appends, \(side.name): \(format(rate)) events/s")
-        best["append " + side.name] = max(best["append " + side.name] ?? 0, rate)
+    for (key, writers, size) in [("append", 4, 10), ("copy", 1, 1_000)] {
+        for side in order {
+            let rate = try await appends(side, session: direct, round: round, writers: writers, size: size)
+            print("round \(round + 1) \(key), \(side.name): \(format(rate)) events/s")
+            best["\(key) " + side.name] = max(best["\(key) " + side.name] ?? 0, rate)
+        }
     }
 }
 print("")
 print("| benchmark | direct | direct, unnamed | pgbouncer | pgbouncer / direct |")
 print("| --- | ---: | ---: | ---: | ---: |")
-for (label, key) in [("round trips/s (1 connection)", "roundtrip"), ("append events/s (4 writers x 10 events)", "append")] {
+for (label, key) in [
+    ("round trips/s (1 connection)", "roundtrip"), ("append events/s (4 writers x 10 events)", "append"),
+    ("append events/s (1 writer x 1,000 events, COPY)", "copy"),
+] {
     let directRate = best["\(key) direct"] ?? 0
     let unnamedRate = best["\(key) direct, unnamed"].map(format) ?? "-"
     let pooledRate = best["\(key) pgbouncer"] ?? 0
