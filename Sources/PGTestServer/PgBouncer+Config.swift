@@ -78,8 +78,9 @@ extension PgBouncer {
         pid=$(cat "$1" 2>/dev/null)
         if [ -n "$pid" ]; then
             kill -TERM "$pid" 2>/dev/null
-            for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-            kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+            # PgBouncer removes its process id file as it exits (it may stay a zombie a while).
+            for _ in 1 2 3 4 5 6 7 8 9 10; do [ -e "$1" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+            [ -e "$1" ] && kill -KILL "$pid" 2>/dev/null
         fi
         rm -rf -- "$2"
         exit 0

@@ -129,6 +129,22 @@ public final class PgBouncer: Sendable, CustomStringConvertible {
         LiveBouncers.remove(self)
     }
 
+    /// PgBouncer's process id; nil once stopped.
+    @_spi(Testing)
+    public var processID: Int32? { running.withLock { $0?.process.pid } }
+
+    /// Acts as if this process had died: lets the watchdog stop PgBouncer and delete the
+    /// folder, and waits for it. For testing the crash path.
+    @_spi(Testing)
+    public func simulateCrash() {
+        running.withLock { running in
+            running?.watchdog.simulateOwnerDeath()
+            _ = running?.process.wait(timeout: .seconds(5))  // reaps it
+            running = nil
+        }
+        LiveBouncers.remove(self)
+    }
+
     private static func write(_ text: String, to path: String, account: ServerAccount) throws {
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
         else { throw TestServerError("could not write \(path)") }

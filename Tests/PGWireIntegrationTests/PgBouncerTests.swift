@@ -161,19 +161,5 @@ extension Integration {
                 try await connection.execute("DROP TABLE \(identifier: table)")
             }
         }
-
-        /// `pooler_mode` in a connection string or URI.
-        @Test func connectionStringKeyword() throws {
-            let parsed = try PGConnection.Configuration(
-                connectionString: "postgres://u@127.0.0.1:6432/db?pooler_mode=transaction", environment: [:])
-            #expect(parsed.poolerMode == .transaction)
-            let direct = try PGConnection.Configuration(connectionString: "host=127.0.0.1 user=u", environment: [:])
-            #expect(direct.poolerMode == PGConnection.Configuration.PoolerMode.none)
-            let bad = #expect(throws: PGError.self) {
-                _ = try PGConnection.Configuration(connectionString: "host=127.0.0.1 user=u pooler_mode=statement", environment: [:])
-            }
-            #expect(bad?.code == .invalidConfiguration)
-            #expect(bad?.message.contains("pooler_mode") == true)
-        }
     }
 }
