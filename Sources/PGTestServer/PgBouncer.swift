@@ -93,7 +93,7 @@ public final class PgBouncer: Sendable, CustomStringConvertible {
                     to: folder + "/pgbouncer.ini", account: account)
                 let command = Self.command(executable, configuration: folder + "/pgbouncer.ini", account: account)
                 let process = try SpawnedProcess(command, environment: Subprocess.cleanEnvironment())
-                if waitUntilListening(port: port, process: process, timeout: options.startTimeout) {
+                if waitUntilListening(port: port, folder: folder, process: process, timeout: options.startTimeout) {
                     let bouncer = PgBouncer(port: port, folder: folder, options: options, process: process, watchdog: watchdog)
                     LiveBouncers.add(bouncer)
                     return bouncer
@@ -158,13 +158,16 @@ public final class PgBouncer: Sendable, CustomStringConvertible {
         return [executable, "-u", ServerAccount.serverUserName, configuration]
     }
 
-    /// Polls until a TCP connect to `port` succeeds; false when the process exits first or
-    /// `timeout` passes.
-    private static func waitUntilListening(port: Int, process: SpawnedProcess, timeout: Duration) -> Bool {
+    /// Polls until PgBouncer's log says it listens on `port` and a TCP connect there succeeds;
+    /// false when the process exits first or `timeout` passes. The log comes first: a connect
+    /// alone could reach another program that took the port.
+    private static func waitUntilListening(port: Int, folder: String, process: SpawnedProcess, timeout: Duration) -> Bool {
         let deadline = ContinuousClock.now + timeout
+        let announcement = "listening on 127.0.0.1:\(port)"
         var pause = Duration.milliseconds(1)
         while ContinuousClock.now < deadline {
-            if let descriptor = try? LoopbackSocket.connectTCP(port: port) {
+            let log = (try? String(contentsOfFile: folder + "/pgbouncer.log", encoding: .utf8)) ?? ""
+            if log.contains(announcement), let descriptor = try? LoopbackSocket.connectTCP(port: port) {
                 close(descriptor)
                 return true
             }
