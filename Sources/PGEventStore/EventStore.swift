@@ -67,9 +67,9 @@ public final class EventStore: Sendable {
         /// A direct connection to the server (not through a pooler in transaction mode), for
         /// what needs a session of its own: subscriptions (LISTEN and advisory locks), waiting
         /// for subscriptions (LISTEN) and ``EventStore/migrate()`` (a session advisory lock).
-        /// Required when ``connection`` (or ``pool``'s) has `poolerMode` `.transaction`;
-        /// otherwise nil (the default) uses the pool's connection settings. See
-        /// "Behind PgBouncer" in the README.
+        /// Required when ``connection`` (or ``pool``'s) has `poolerMode` `.transaction`; used
+        /// whenever set (also behind a pooler that keeps prepared statements itself); nil (the
+        /// default) uses the pool's connection settings. See "Behind PgBouncer" in the README.
         public var sessionConnection: PGConnection.Configuration?
 
         /// A configuration for a store with a pool of its own; only the connection is required.
@@ -124,8 +124,8 @@ public final class EventStore: Sendable {
     let closed = Atomic(false)
     /// The subscriptions made from this store, told to stop by ``close()``.
     let subscriptionWakes = SubscriptionWakes()
-    /// Behind a transaction pooler: a listener on ``Configuration/sessionConnection``, in place
-    /// of the pool's (which would LISTEN through the pooler). Closed by ``close()``.
+    /// A listener on ``Configuration/sessionConnection`` when one is set, in place of the
+    /// pool's (which would LISTEN through the pooler). Closed by ``close()``.
     let sessionListener: PGListener?
 
     /// Creates a store; it connects when first used.
@@ -146,10 +146,8 @@ public final class EventStore: Sendable {
                 logger: configuration.logger)
             self.ownsPool = true
         }
-        if let session = configuration.sessionConnection, pool.configuration.connection.poolerMode == .transaction {
-            self.sessionListener = PGListener(configuration: session, logger: configuration.logger)
-        } else {
-            self.sessionListener = nil
+        self.sessionListener = configuration.sessionConnection.map {
+            PGListener(configuration: $0, logger: configuration.logger)
         }
     }
 

@@ -52,8 +52,8 @@ extension EventStore {
         }
     }
 
-    /// Notifications on `channel` from a session that LISTENs: the pool's listener, or, behind a
-    /// transaction pooler, the store's listener on ``Configuration/sessionConnection``.
+    /// Notifications on `channel` from a session that LISTENs: the store's listener on
+    /// ``Configuration/sessionConnection`` when set, else the pool's listener.
     func listen(_ channel: String, timeout: Duration) async throws -> PGNotificationSequence {
         guard let listener = sessionListener else {
             if poolIsTransactionPooled { _ = try sessionConfiguration(for: "waiting for subscriptions") }
