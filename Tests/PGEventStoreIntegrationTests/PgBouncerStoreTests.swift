@@ -8,7 +8,10 @@ import Testing
 extension StoreIntegration {
     /// The store through a real PgBouncer in transaction mode: appends, reads and pipelines go
     /// through it; subscriptions and migrations use the direct session connection.
-    @Suite(.enabled(if: PgBouncer.testsShouldRun, "pgbouncer is not installed (apt-get install pgbouncer); PGEVENTS_REQUIRE_PGBOUNCER=1 makes this a failure"))
+    @Suite(
+        .enabled(
+            if: PgBouncer.testsShouldRun,
+            "pgbouncer is not installed (apt-get install pgbouncer); PGEVENTS_REQUIRE_PGBOUNCER=1 makes this a failure"))
     struct PgBouncerStoreTests {
         /// The SCRAM test user through `bouncer` (pooler mode on) and directly.
         static func configurations(_ bouncer: PgBouncer) throws -> (pooled: PGConnection.Configuration, direct: PGConnection.Configuration) {

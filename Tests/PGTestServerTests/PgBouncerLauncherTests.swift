@@ -11,7 +11,11 @@ import Darwin
 
 /// The PgBouncer launcher: it starts in front of a server, answers, and leaves nothing behind,
 /// neither when stopped nor when its owner dies.
-@Suite("PgBouncer", .serialized, .enabled(if: PgBouncer.testsShouldRun, "pgbouncer is not installed (apt-get install pgbouncer); PGEVENTS_REQUIRE_PGBOUNCER=1 makes this a failure"))
+@Suite(
+    "PgBouncer", .serialized,
+    .enabled(
+        if: PgBouncer.testsShouldRun,
+        "pgbouncer is not installed (apt-get install pgbouncer); PGEVENTS_REQUIRE_PGBOUNCER=1 makes this a failure"))
 struct PgBouncerLauncherTests {
     /// Whether a TCP connect to 127.0.0.1:`port` succeeds.
     static func accepts(_ port: Int) -> Bool {

@@ -10,7 +10,10 @@ extension Integration {
     /// sees another client take it gets a different server connection for its next
     /// transaction. The tests arrange exactly that, so that anything left on the first server
     /// connection (a named statement) is missing on the second.
-    @Suite(.enabled(if: PgBouncer.testsShouldRun, "pgbouncer is not installed (apt-get install pgbouncer); PGEVENTS_REQUIRE_PGBOUNCER=1 makes this a failure"))
+    @Suite(
+        .enabled(
+            if: PgBouncer.testsShouldRun,
+            "pgbouncer is not installed (apt-get install pgbouncer); PGEVENTS_REQUIRE_PGBOUNCER=1 makes this a failure"))
     struct PgBouncerTests {
         /// Runs `body` with a PgBouncer in transaction mode in front of the test server, and the
         /// configuration of a SCRAM user through it with `poolerMode`.

@@ -5,7 +5,10 @@ import Testing
 extension CLI {
     /// pgevents through PgBouncer in transaction mode: `pooler_mode=transaction` in the URL, and
     /// `--listen-url` (or `PGEVENTS_LISTEN_URL`) for what needs a session of its own.
-    @Suite(.enabled(if: PgBouncer.testsShouldRun, "pgbouncer is not installed (apt-get install pgbouncer); PGEVENTS_REQUIRE_PGBOUNCER=1 makes this a failure"))
+    @Suite(
+        .enabled(
+            if: PgBouncer.testsShouldRun,
+            "pgbouncer is not installed (apt-get install pgbouncer); PGEVENTS_REQUIRE_PGBOUNCER=1 makes this a failure"))
     struct PgBouncerCommandTests {
         @Test func commandsThroughThePoolerWithADirectListenURL() async throws {
             let server = try CLI.requireServer()

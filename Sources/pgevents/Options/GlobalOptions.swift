@@ -63,6 +63,10 @@ struct GlobalOptions: ParsableArguments {
         folder fails that (root's home is mode 0700), pgevents uses /var/lib/pgevents instead; \
         a --data-dir that fails it is an error.
 
-        POOLERS: behind PgBouncer in transaction mode, add pooler_mode=transaction to the URL         (postgresql://app@pgbouncer:6432/app?pooler_mode=transaction): queries then keep no         prepared statements on the server. LISTEN (tail, subscription run), the subscriptions'         advisory locks and migrate's need a session of their own: give a direct URL with         --listen-url or PGEVENTS_LISTEN_URL; without it they fail and say so.
+        POOLERS: behind PgBouncer in transaction mode, add pooler_mode=transaction to the URL \
+        (postgresql://app@pgbouncer:6432/app?pooler_mode=transaction): queries then keep no \
+        prepared statements on the server. LISTEN (tail, subscription run), the subscriptions' \
+        advisory locks and migrate's need a session of their own: give a direct URL with \
+        --listen-url or PGEVENTS_LISTEN_URL; without it they fail and say so.
         """
 }
