@@ -28,7 +28,7 @@ extension Integration {
             var configuration = PGConnection.Configuration(
                 host: bouncer.host, port: bouncer.port, user: user.name, password: user.password,
                 database: server.database, applicationName: "pgbouncer-tests")
-            configuration.tls = .init(mode: .disable)
+            // sslmode=prefer (the default): PgBouncer without TLS answers the SSLRequest with N.
             configuration.poolerMode = poolerMode
             try await body(bouncer, configuration)
         }
