@@ -9,6 +9,7 @@ import PackageDescription
 //   swift run -c release RoundTripBench
 //   swift run -c release StreamMemoryBench
 //   swift run -c release ReplicaBench     # reads on a streaming standby against the primary
+//   swift run -c release PgBouncerBench [seconds] [rounds]   # direct against PgBouncer (transaction mode)
 
 let package = Package(
     name: "PGEventStoreBenchmarks",
@@ -46,6 +47,14 @@ let package = Package(
             name: "StreamMemoryBench",
             dependencies: [
                 .product(name: "PGWire", package: "PGEventStore"),
+                .product(name: "PGTestServer", package: "PGEventStore"),
+            ]
+        ),
+        .executableTarget(
+            name: "PgBouncerBench",
+            dependencies: [
+                .product(name: "PGWire", package: "PGEventStore"),
+                .product(name: "PGEventStore", package: "PGEventStore"),
                 .product(name: "PGTestServer", package: "PGEventStore"),
             ]
         ),

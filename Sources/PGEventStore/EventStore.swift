@@ -84,6 +84,13 @@ public final class EventStore: Sendable {
         /// Where subscriptions send their metrics (``EventSubscription/MetricLabel``); nil (the
         /// default) for the process's `MetricsSystem`.
         public var metricsFactory: (any MetricsFactory)?
+        /// A direct connection to the server (not through a pooler in transaction mode), for
+        /// what needs a session of its own: subscriptions (LISTEN and advisory locks), waiting
+        /// for subscriptions (LISTEN) and ``EventStore/migrate()`` (a session advisory lock).
+        /// Required when ``connection`` (or ``pool``'s) has `poolerMode` `.transaction`; used
+        /// whenever set (also behind a pooler that keeps prepared statements itself); nil (the
+        /// default) uses the pool's connection settings. See "Behind PgBouncer" in the README.
+        public var sessionConnection: PGConnection.Configuration?
 
         /// A configuration for a store with a pool of its own; only the connection is required.
         public init(
@@ -148,6 +155,9 @@ public final class EventStore: Sendable {
     let closed = Atomic(false)
     /// The subscriptions made from this store, told to stop by ``close()``.
     let subscriptionWakes = SubscriptionWakes()
+    /// A listener on ``Configuration/sessionConnection`` when one is set, in place of the
+    /// pool's (which would LISTEN through the pooler). Closed by ``close()``.
+    let sessionListener: PGListener?
 
     /// Creates a store; it connects when first used.
     /// - Throws: ``EventStoreError/Code/invalidArgument`` for an unusable schema name.
@@ -182,6 +192,9 @@ public final class EventStore: Sendable {
             self.readPool = self.pool
             self.ownsReadPool = false
         }
+        self.sessionListener = configuration.sessionConnection.map {
+            PGListener(configuration: $0, logger: configuration.logger)
+        }
     }
 
     /// Whether reads go to a pool of their own (a standby, usually).
@@ -192,11 +205,16 @@ public final class EventStore: Sendable {
     var tracksCommits: Bool { readsElsewhere }
 
     /// Creates the schema or brings it up to date; safe when many processes start at once.
+    ///
+    /// Runs on a session of its own (it holds a session advisory lock): behind a pooler in
+    /// transaction mode, on ``Configuration/sessionConnection``.
     /// - Returns: the schema version.
-    /// - Throws: ``EventStoreError/Code/schemaTooNew`` when a newer library migrated it.
+    /// - Throws: ``EventStoreError/Code/schemaTooNew`` when a newer library migrated it;
+    ///   ``EventStoreError/Code/invalidArgument`` behind a transaction pooler without
+    ///   ``Configuration/sessionConnection``.
     @discardableResult
     public func migrate() async throws -> Int {
-        try await withConnection { try await Migrator(schema: schema).migrate($0) }
+        try await withSessionConnection(for: "migrate()") { try await Migrator(schema: schema).migrate($0) }
     }
 
     /// The schema's version: 0 before ``migrate()``.
@@ -217,6 +235,7 @@ public final class EventStore: Sendable {
         closed.store(true, ordering: .releasing)
         subscriptionWakes.stopAll()
         if ownsReadPool { await readPool.close(timeout: configuration.closeTimeout) }
+        await sessionListener?.close()
         if ownsPool { await pool.close(timeout: configuration.closeTimeout) }
     }
 }

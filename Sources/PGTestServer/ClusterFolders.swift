@@ -56,7 +56,7 @@ struct ClusterFolders {
     /// A new, empty folder of mode 0700 under the temporary folder, owned by the server's
     /// user. As root that is always under `/tmp`, since root's `TMPDIR` may be out of the
     /// `postgres` user's reach.
-    private static func makeTemporaryFolder(prefix: String, account: ServerAccount) throws -> String {
+    static func makeTemporaryFolder(prefix: String, account: ServerAccount) throws -> String {
         var base = account.owner == nil ? NSTemporaryDirectory() : "/tmp"
         while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
         var template = Array((base + "/" + prefix + "XXXXXX").utf8CString)

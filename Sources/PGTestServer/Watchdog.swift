@@ -47,13 +47,22 @@ final class Watchdog: Sendable {
     ///   - remove: Folders to delete after the server stopped (at most two).
     ///   - mode: `pg_ctl stop` mode: `immediate` for a throwaway cluster, `fast` for one
     ///     that is kept.
-    init(
+    convenience init(
         pgCtl: String,
         dataDirectory: String,
         mode: String,
         remove: [String],
         account: ServerAccount
     ) throws {
+        let removals = remove + ["", ""]
+        try self.init(
+            script: Self.script,
+            arguments: [pgCtl, dataDirectory, mode, removals[0], removals[1]] + account.commandPrefix)
+    }
+
+    /// Starts a watchdog running `script` (after the line `done` did not come) with
+    /// `arguments` as `$1`, `$2`, ...; the script must first read that line from its input.
+    init(script: String, arguments: [String]) throws {
         var ends: [Int32] = [-1, -1]
         #if canImport(Darwin)
         guard pipe(&ends) == 0 else { throw Self.error("pipe") }
@@ -69,12 +78,9 @@ final class Watchdog: Sendable {
         writeEnd = Mutex(ends[1])
         defer { close(readEnd) }
 
-        let removals = remove + ["", ""]
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments =
-            ["-c", Self.script, "pgtestserver-watchdog", pgCtl, dataDirectory, mode, removals[0], removals[1]]
-            + account.commandPrefix
+        process.arguments = ["-c", script, "pgtestserver-watchdog"] + arguments
         process.environment = Subprocess.cleanEnvironment()
         process.currentDirectoryURL = URL(fileURLWithPath: "/")
         process.standardInput = FileHandle(fileDescriptor: readEnd, closeOnDealloc: false)

@@ -9,7 +9,9 @@ extension EventStore {
     ///   - name: the checkpoint's name, and what ``append(_:waitFor:timeout:)``,
     ///     `pgevents subscriptions` and ``resetSubscription(_:to:)`` know it by. One runner per
     ///   share across processes.
-    /// - Throws: ``EventStoreError/Code/invalidArgument`` for an empty name or unusable options.
+    /// - Throws: ``EventStoreError/Code/invalidArgument`` for an empty name or unusable options,
+    ///   or behind a transaction pooler without ``Configuration/sessionConnection`` (a
+    ///   subscription LISTENs and holds advisory locks).
     public func subscribe(
         _ name: String, filter: SubscriptionFilter = .all, options: SubscriptionOptions = SubscriptionOptions()
     ) throws -> EventSubscription {
@@ -18,12 +20,15 @@ extension EventStore {
         }
         try options.validate()
         guard !closed.load(ordering: .acquiring) else { throw Self.storeClosed() }
+        _ = try sessionConfiguration(for: "subscription \(name)")
         return EventSubscription(store: self, name: name, filter: filter, options: options)
     }
 
     /// An unnamed follower (what `pgevents tail` runs): no checkpoint and no lock, every
     /// caller gets every event from ``SubscriptionOptions/start`` (default: the end) on, and
     /// it survives lost connections from its place in memory.
+    /// - Throws: ``EventStoreError/Code/invalidArgument`` for unusable options, or behind a
+    ///   transaction pooler without ``Configuration/sessionConnection`` (a follower LISTENs).
     public func follow(
         filter: SubscriptionFilter = .all, options: SubscriptionOptions = SubscriptionOptions(start: .end)
     ) throws -> EventSubscription {
@@ -31,6 +36,7 @@ extension EventStore {
         options.partitions = 1
         try options.validate()
         guard !closed.load(ordering: .acquiring) else { throw Self.storeClosed() }
+        _ = try sessionConfiguration(for: "a follower")
         return EventSubscription(store: self, name: nil, filter: filter, options: options)
     }
 }

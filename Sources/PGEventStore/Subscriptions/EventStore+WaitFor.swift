@@ -38,7 +38,7 @@ extension EventStore {
         let deadline = ContinuousClock.now + timeout
         let wake = SubscriptionWake()
         // Listen before the first look, so that no save between the two goes unseen.
-        let saves = try await pool.listen(schema.checkpointChannel, timeout: max(.milliseconds(1), timeout))
+        let saves = try await listen(schema.checkpointChannel, timeout: max(.milliseconds(1), timeout))
         let listening = Task {
             do { for try await _ in saves { wake.signal() } } catch {}
             wake.signal()

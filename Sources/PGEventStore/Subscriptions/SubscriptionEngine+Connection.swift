@@ -10,7 +10,8 @@ extension SubscriptionEngine {
             return
         }
         dropConnection()
-        let configuration = store.pool.configuration.connection
+        // LISTEN and the advisory locks need a session of their own: not a transaction pooler.
+        let configuration = try store.sessionConfiguration(for: "a subscription")
         let connection = try await PGConnection.connect(configuration)
         do {
             try await ownQuery {

@@ -86,6 +86,10 @@ struct ConnectionKeyword: Sendable {
               rule: .choice(PGConnection.Configuration.TargetSessionAttributes.allCases.map(\.rawValue))),
         .init(name: "load_balance_hosts", environmentVariable: "PGLOADBALANCEHOSTS", rule: .choice(["disable", "random"])),
         .init(name: "service", environmentVariable: "PGSERVICE", rule: .special),
+        // PGWire's own, not libpq's: see PGConnection.Configuration.PoolerMode.
+        .init(
+            name: "pooler_mode", environmentVariable: nil,
+            rule: .choice(PGConnection.Configuration.PoolerMode.allCases.map(\.rawValue))),
     ]
 
     static let tlsVersions = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]

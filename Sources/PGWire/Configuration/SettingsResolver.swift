@@ -39,6 +39,9 @@ struct SettingsResolver {
         )
         configuration.servers = servers
         configuration.options = nonEmpty("options")
+        if let mode = nonEmpty("pooler_mode").flatMap(Configuration.PoolerMode.init(rawValue:)) {
+            configuration.poolerMode = mode
+        }
         if let attributes = nonEmpty("target_session_attrs") {
             guard let parsed = Configuration.TargetSessionAttributes(rawValue: attributes) else {
                 throw ConnectionKeyword.invalid("target_session_attrs", attributes, origin: origin("target_session_attrs"), expected: "a libpq target_session_attrs value")

@@ -122,8 +122,11 @@ extension PGConnection {
         public var messageLimits: BackendMessageDecoder.Limits
         /// How many prepared statements the connection keeps for repeated queries (LRU). Zero
         /// turns the cache off: every query then uses the unnamed statement, as PgBouncer in
-        /// transaction mode requires.
+        /// transaction mode requires (``poolerMode`` `.transaction` turns it off too).
         public var statementCacheCapacity: Int
+        /// What sits between this client and the server (keyword `pooler_mode`); `.transaction`
+        /// for PgBouncer in transaction mode: see ``PoolerMode``. Default `.none`.
+        public var poolerMode: PoolerMode
 
         public init(
             host: String = "localhost",
@@ -160,6 +163,7 @@ extension PGConnection {
             self.yieldAfterSend = false
             self.messageLimits = messageLimits
             self.statementCacheCapacity = 256
+            self.poolerMode = .none
         }
 
         /// The first server's host. Setting it replaces the first server's host.

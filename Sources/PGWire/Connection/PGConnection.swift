@@ -56,7 +56,8 @@ public final class PGConnection: @unchecked Sendable {
         noticeHandler: NoticeHandler?
     ) {
         self.configuration = configuration
-        self.statementCache = StatementCache(capacity: max(0, configuration.statementCacheCapacity))
+        self.statementCache = StatementCache(
+            capacity: configuration.hasOwnSession ? max(0, configuration.statementCacheCapacity) : 0)
         self.server = server
         self.logger = logger
         self.io = ConnectionIO(socket: socket, limits: configuration.messageLimits, readSpin: configuration.readSpin,

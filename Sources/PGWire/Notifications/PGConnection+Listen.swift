@@ -20,9 +20,12 @@ extension PGConnection {
     ///     a longer name would be truncated by the server and never match).
     ///   - bufferLimit: how many notifications may wait for the consumer.
     /// - Throws: ``PGError/Code/invalidArgument`` for a bad name or limit, or inside a transaction
-    ///   block (LISTEN there would only take effect at COMMIT); the server's error if LISTEN fails;
-    ///   the connection's error if it has ended.
+    ///   block (LISTEN there would only take effect at COMMIT); ``PGError/Code/invalidConfiguration``
+    ///   behind a pooler in transaction mode (``Configuration/poolerMode``), whose next
+    ///   transaction may run on a server connection that never listened; the server's error if
+    ///   LISTEN fails; the connection's error if it has ended.
     public func listen(_ channel: String, bufferLimit: Int = 10_000) async throws -> PGNotificationSequence {
+        guard configuration.hasOwnSession else { throw configuration.sessionRequired("LISTEN") }
         let length = channel.utf8.count
         guard (1...63).contains(length), !channel.utf8.contains(0) else {
             throw PGError(.invalidArgument, "a channel name must be 1 to 63 bytes without NUL; this one has \(length)")

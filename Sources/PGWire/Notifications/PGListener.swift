@@ -57,10 +57,13 @@ public final class PGListener: Sendable {
     ///   use, or reconnecting after a loss).
     /// - Throws: ``PGError/Code/timeout`` naming the server and the last connect error when no
     ///   connection came within `timeout`; ``PGError/Code/closed`` after ``close()``; a server's
-    ///   rejection of the password at once.
+    ///   rejection of the password at once; ``PGError/Code/invalidConfiguration`` at once for a
+    ///   configuration behind a pooler in transaction mode (``PGConnection/Configuration/poolerMode``).
     public func listen(
         _ channel: String, bufferLimit: Int = 10_000, timeout: Duration = .seconds(10)
     ) async throws -> PGNotificationSequence {
+        // Checked before connecting: the supervisor would otherwise connect and fail forever.
+        guard configuration.hasOwnSession else { throw configuration.sessionRequired("LISTEN") }
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while true {
             let connection = try await connection(before: deadline)

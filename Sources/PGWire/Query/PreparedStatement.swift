@@ -83,7 +83,11 @@ extension PGConnection {
     /// - Parameters:
     ///   - sql: the statement, with `$1`, `$2`, ... placeholders.
     ///   - parameterTypes: types for the leading parameters; the server infers the rest.
+    /// - Throws: ``PGError/Code/invalidConfiguration`` behind a pooler in transaction mode
+    ///   (``Configuration/poolerMode``): the statement would stay on a server connection that
+    ///   the next transaction may not get. Run the query directly (its Parse is unnamed there).
     public func prepare(_ sql: String, parameterTypes: [PGDataType] = []) async throws -> PGPreparedStatement {
+        guard configuration.hasOwnSession else { throw configuration.sessionRequired("prepare()") }
         let name = nextStatementName()
         return try await exchange { encoder in
             try encoder.parse(statementName: name, query: sql, parameterTypes: parameterTypes.map(\.rawValue))

@@ -52,6 +52,7 @@ struct ServerTarget {
         try await with(options) { target in
             var configuration = EventStore.Configuration(connection: target.connection, schema: options.schema)
             configuration.readConnection = try readConnection(options)
+            configuration.sessionConnection = try sessionConnection(options)
             let store = try EventStore(configuration)
             do {
                 let result = try await body(store, target)
@@ -74,6 +75,17 @@ struct ServerTarget {
             return try remote(text, origin: "PGEVENTS_READ_URL", environment: environment, status: ExitStatus.failure).connection
         }
         return nil
+    }
+
+    /// The direct connection for what needs a session behind a transaction pooler: `--listen-url`,
+    /// else `PGEVENTS_LISTEN_URL` when set and not empty, else none.
+    static func sessionConnection(_ options: GlobalOptions) throws -> PGConnection.Configuration? {
+        let environment = ProcessInfo.processInfo.environment
+        if let url = options.listenURL {
+            return try remote(url, origin: "--listen-url", environment: environment, status: ExitStatus.usage).connection
+        }
+        guard let url = environment["PGEVENTS_LISTEN_URL"], !url.isEmpty else { return nil }
+        return try remote(url, origin: "PGEVENTS_LISTEN_URL", environment: environment, status: ExitStatus.failure).connection
     }
 
     /// The configuration from a connection string completed by the environment; `status` is

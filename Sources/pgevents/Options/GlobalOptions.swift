@@ -17,6 +17,14 @@ struct GlobalOptions: ParsableArguments {
             valueName: "url"))
     var readURL: String?
 
+    @Option(
+        name: .customLong("listen-url"),
+        help: ArgumentHelp(
+            "A direct connection (not through PgBouncer) for LISTEN, subscriptions and migrate (default: $PGEVENTS_LISTEN_URL).",
+            discussion: "Needed when --url goes through a pooler in transaction mode (pooler_mode=transaction).",
+            valueName: "url"))
+    var listenURL: String?
+
     @Option(help: ArgumentHelp("The PostgreSQL schema holding the store's tables.", valueName: "name"))
     var schema: String = "pgevents"
 
@@ -65,5 +73,11 @@ struct GlobalOptions: ParsableArguments {
         user postgres, which must be able to enter every folder above DIR: when the default \
         folder fails that (root's home is mode 0700), pgevents uses /var/lib/pgevents instead; \
         a --data-dir that fails it is an error.
+
+        POOLERS: behind PgBouncer in transaction mode, add pooler_mode=transaction to the URL \
+        (postgresql://app@pgbouncer:6432/app?pooler_mode=transaction): queries then keep no \
+        prepared statements on the server. LISTEN (tail, subscription run), the subscriptions' \
+        advisory locks and migrate's need a session of their own: give a direct URL with \
+        --listen-url or PGEVENTS_LISTEN_URL; without it they fail and say so.
         """
 }
