@@ -117,6 +117,10 @@ public final class EventStore: Sendable {
     let closed = Atomic(false)
     /// The subscriptions made from this store, told to stop by ``close()``.
     let subscriptionWakes = SubscriptionWakes()
+    /// The position from which appends create the next partitions of a partitioned events
+    /// table (``ensurePartitions()``): 0 until the first append has looked, `Int64.max` when the
+    /// table is not partitioned.
+    let partitionHorizon = Atomic<Int64>(0)
 
     /// Creates a store; it connects when first used.
     /// - Throws: ``EventStoreError/Code/invalidArgument`` for an unusable schema name.

@@ -26,6 +26,7 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
             case unexpectedResult
             case handlerFailed
             case waitTimeout
+            case partitioning
         }
 
         private let base: Base
@@ -71,6 +72,11 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         /// An append with `waitFor` was committed, but the named subscriptions did not reach it
         /// within the timeout. The append stays written: do not retry it as if it failed.
         public static let waitTimeout = Code(.waitTimeout)
+        /// A partitioning or archival request does not fit the store: it is not partitioned
+        /// (or already is), it is not at the latest schema version, or an archive file does
+        /// not belong to it (another schema version, a partition that is present). Nothing
+        /// was changed.
+        public static let partitioning = Code(.partitioning)
 
         public var description: String { base.rawValue }
     }
