@@ -10,7 +10,8 @@
 #   PARTITION_SIZE  default 1000000 (positions per partition)
 #   PGEVENTS        default: the release build (built if needed)
 # Both layouts run in one invocation, one after the other on the same cluster (the machine's
-# noise hits both); the order alternates with ROUNDS=2 or more.
+# noise hits both); the order alternates with ROUNDS=2 or more, and FIRST=partitioned starts
+# with the partitioned layout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 events="${1:-10000000}"
@@ -58,8 +59,10 @@ run() { # run LAYOUT [bench options...]
     echo "$json"
     results+=("$layout $json")
 }
+offset=0
+if [ "${FIRST:-unpartitioned}" = partitioned ]; then offset=1; fi
 for round in $(seq 1 "$rounds"); do
-    if [ $((round % 2)) = 1 ]; then
+    if [ $(((round + offset) % 2)) = 1 ]; then
         run unpartitioned
         run partitioned --partition-size "$size"
     else

@@ -83,11 +83,14 @@ $$;
 
 -- Creates and attaches the partitions missing up to partitions_ahead partitions above the one
 -- holding the sequence's position (plus `upcoming` positions: an append whose batch found no
--- partition for its rows passes its size before it runs again, since it draws new positions). ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on events (it
--- blocks neither appends nor reads, only other DDL) and ACCESS EXCLUSIVE on the new, empty
--- table; creating the table as PARTITION OF would take ACCESS EXCLUSIVE on events. Returns the
--- horizon: the position from which the caller should call this again (the lower bound of the
--- partitions_ahead-th partition from the top), so that appends find their partitions made.
+-- partition for its rows passes its size before it runs again, since it draws new positions).
+-- ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on events (it blocks neither appends nor reads,
+-- only other DDL) and ACCESS EXCLUSIVE on the new, empty table; creating the table as PARTITION
+-- OF would take ACCESS EXCLUSIVE on events and queue behind every running append and read
+-- (checked on 15.18: with an append's transaction open, CREATE TABLE ... PARTITION OF hit a 1 s
+-- lock_timeout, ATTACH PARTITION went through). Returns the horizon: the position from which
+-- the caller should call this again (the lower bound of the partitions_ahead-th partition from
+-- the top), so that appends find their partitions made.
 CREATE FUNCTION ensure_event_partitions(upcoming bigint DEFAULT 0) RETURNS bigint
 LANGUAGE plpgsql
 SET search_path FROM CURRENT

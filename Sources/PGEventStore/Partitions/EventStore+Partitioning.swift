@@ -37,11 +37,14 @@ extension EventStore {
     /// - Returns: the new layout.
     /// - Throws: ``EventStoreError/Code/partitioning`` when the store is already partitioned or
     ///   not at ``latestSchemaVersion`` (run ``migrate()`` first);
-    ///   ``EventStoreError/Code/invalidArgument`` for a size or `ahead` below 1.
+    ///   ``EventStoreError/Code/invalidArgument`` for a size outside 1...2^50 or `ahead` outside
+    ///   1...1000.
     @discardableResult
     public func partition(size: Int64, ahead: Int = 2) async throws -> PartitionLayout {
-        guard size >= 1, ahead >= 1, ahead <= Int(Int32.max) else {
-            throw EventStoreError(.invalidArgument, "partition size and partitions ahead must be at least 1, got \(size) and \(ahead)")
+        // The caps keep the bounds' arithmetic (lower + size * ahead) far inside int8.
+        guard (1...(1 << 50)).contains(size), (1...1_000).contains(ahead) else {
+            throw EventStoreError(
+                .invalidArgument, "partition size must be 1 to 2^50 and partitions ahead 1 to 1000, got \(size) and \(ahead)")
         }
         try await withConnection { connection in
             // Under the migrations' lock: a concurrent migrate() or partition() waits.
