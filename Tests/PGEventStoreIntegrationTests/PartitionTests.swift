@@ -294,6 +294,40 @@ extension StoreIntegration {
             #expect(try Self.rows(store, where: "position <= 250") == before)
         }
 
+        /// A store that looked before another process partitioned the table (it stopped
+        /// checking) still appends: the first append past the partitions made there makes more.
+        @Test func aStoreOpenedBeforeAnotherPartitionedItKeepsAppending() async throws {
+            let store = try await StoreIntegration.freshStore()
+            defer { Task { await store.close() } }
+            try await store.append(to: "early-1", try StoreIntegration.events(1))
+            let other = try EventStore(.init(connection: try StoreIntegration.connectionConfiguration(), schema: store.configuration.schema))
+            defer { Task { await other.close() } }
+            try await other.partition(size: 100, ahead: 1)
+            for n in 0..<5 { try await store.append(to: "early-1", try StoreIntegration.events(60, first: n * 60)) }
+            #expect(try await store.readStream("early-1").collect().map(\.version) == Array(1...301))
+            let layout = try #require(try await store.partitionLayout())
+            #expect(layout.partitions.count >= 4)
+        }
+
+        /// A run that detached partitions and then failed (here: detached by hand) leaves them
+        /// out of reads but not lost: the next archive writes and drops them with the rest.
+        @Test func archivingAgainPicksUpPartitionsLeftDetached() async throws {
+            let store = try await Self.partitionedStore(ahead: 3)
+            defer { Task { await store.close() } }
+            try await store.append(to: "left-1", try StoreIntegration.events(250))
+            let schema = store.configuration.schema
+            try StoreIntegration.requireServer().psql("ALTER TABLE \(schema).events DETACH PARTITION \(schema).events_1")
+            #expect(try await store.readAll().collect().count == 150)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pgevents-archive-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let file = folder.appendingPathComponent("a").path
+            let archived = try await store.archivePartitions(before: 201, to: file)
+            #expect(archived.partitions.map(\.lower) == [1, 101] && archived.events == 200)
+            try await store.restorePartitions(from: file)
+            #expect(try await store.readStream("left-1").collect().map(\.version) == Array(1...250))
+        }
+
         /// Only full partitions are archived: the one appends write into, and those made ahead,
         /// stay whatever `before` says.
         @Test func archivingKeepsThePartitionsAppendsStillUse() async throws {
