@@ -24,16 +24,14 @@ extension EventStore {
     public func append(_ writes: [StreamWrite]) async throws -> AppendResult {
         if writes.count == 1, writes[0].events.count == 1 { return try await appendOne(writes[0]) }
         let plan = try AppendPlan(writes)
-        return try await withPartitions(events: plan.eventCount) {
-            try await withConnection { connection in
-                do {
-                    if plan.eventCount >= configuration.copyThreshold {
-                        return try await appendByCopy(plan, on: connection)
-                    }
-                    return try await appendInOneRoundTrip(plan, on: connection)
-                } catch let error as PGError {
-                    return try await recover(from: error, plan, on: connection)
+        return try await withAppendConnection(events: plan.eventCount) { connection in
+            do {
+                if plan.eventCount >= configuration.copyThreshold {
+                    return try await appendByCopy(plan, on: connection)
                 }
+                return try await appendInOneRoundTrip(plan, on: connection)
+            } catch let error as PGError {
+                return try await recover(from: error, plan, on: connection)
             }
         }
     }
@@ -51,17 +49,15 @@ extension EventStore {
             write.stream, write.expected.kind, write.expected.exactVersion, write.expected.description, event.id, event.type,
             JSONText(event.data), metadata, schema.notificationChannel,
         ])
-        return try await withPartitions(events: 1) {
-            try await withConnection { connection in
-                do {
-                    let rows = try await connection.query(query).collect()
-                    let row = try ServerData.exactly(1, rows, "rows for the appended event")[0]
-                    return AppendResult(
-                        versions: [write.stream: try row.decode(Int64.self, at: 1)], positions: [try row.decode(Int64.self, at: 0)],
-                        transactionID: try row.decode(PGTransactionID.self, at: 2).rawValue)
-                } catch let error as PGError {
-                    return try await recover(from: error, try AppendPlan([write]), on: connection)
-                }
+        return try await withAppendConnection(events: 1) { connection in
+            do {
+                let rows = try await connection.query(query).collect()
+                let row = try ServerData.exactly(1, rows, "rows for the appended event")[0]
+                return AppendResult(
+                    versions: [write.stream: try row.decode(Int64.self, at: 1)], positions: [try row.decode(Int64.self, at: 0)],
+                    transactionID: try row.decode(PGTransactionID.self, at: 2).rawValue)
+            } catch let error as PGError {
+                return try await recover(from: error, try AppendPlan([write]), on: connection)
             }
         }
     }

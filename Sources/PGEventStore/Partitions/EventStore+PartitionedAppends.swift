@@ -3,6 +3,12 @@ import PGWire
 import Synchronization
 
 extension EventStore {
+    /// An append's connection: `body` runs as in ``withConnection(_:)``, inside
+    /// ``withPartitions(events:_:)``.
+    func withAppendConnection(events: Int, _ body: (PGConnection) async throws -> AppendResult) async throws -> AppendResult {
+        try await withPartitions(events: events) { try await withConnection(body) }
+    }
+
     /// Runs an append so that a partitioned events table has its partitions before appends
     /// need them, at no cost to appends that stay below the horizon (one atomic load).
     ///
