@@ -158,6 +158,10 @@ public final class EventStore: Sendable {
     /// A listener on ``Configuration/sessionConnection`` when one is set, in place of the
     /// pool's (which would LISTEN through the pooler). Closed by ``close()``.
     let sessionListener: PGListener?
+    /// The position from which appends create the next partitions of a partitioned events
+    /// table (``ensurePartitions()``): 0 until the first append has looked, `Int64.max` when the
+    /// table is not partitioned.
+    let partitionHorizon = Atomic<Int64>(0)
 
     /// Creates a store; it connects when first used.
     /// - Throws: ``EventStoreError/Code/invalidArgument`` for an unusable schema name.

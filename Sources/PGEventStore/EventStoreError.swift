@@ -27,6 +27,7 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
             case handlerFailed
             case waitTimeout
             case replayTimeout
+            case partitioning
         }
 
         private let base: Base
@@ -76,6 +77,11 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         /// standby it reads from had still not replayed this store's latest append. Nothing was
         /// read; the appends are committed on the primary.
         public static let replayTimeout = Code(.replayTimeout)
+        /// A partitioning or archival request does not fit the store: it is not partitioned
+        /// (or already is), it is not at the latest schema version, or an archive file does
+        /// not belong to it (another schema version, a partition that is present). Nothing
+        /// was changed.
+        public static let partitioning = Code(.partitioning)
 
         public var description: String { base.rawValue }
     }

@@ -29,6 +29,7 @@ struct PGEventsCommand: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, AppendCommand.self, ReadCommand.self, ReadAllCommand.self, TailCommand.self,
             SubscriptionsCommand.self, SubscriptionCommand.self, StatusCommand.self, BenchCommand.self,
+            ArchiveCommand.self, RestoreCommand.self,
         ]
     )
 }

@@ -6,6 +6,7 @@ import Testing
 @Suite struct HelpAndUsageTests {
     static let commands = [
         "migrate", "append", "read", "read-all", "tail", "subscriptions", "subscription reset", "status", "bench",
+        "archive", "restore",
     ]
 
     @Test func rootHelpDocumentsCommandsConnectionRuleAndExitCodes() async throws {
@@ -45,6 +46,10 @@ import Testing
         ["status", "--frobnicate"],
         ["status", "--url", "postgresql://localhost/x", "--data-dir", "/tmp/x"],
         ["bench", "--writers", "3", "--streams", "2"],
+        ["migrate", "--partition-size", "0"],
+        ["archive", "--before", "100"],  // no --to
+        ["archive", "--before", "0", "--to", "x.pgevents"],
+        ["restore"],  // no file
         ["no-such-command"],
     ])
     func badCommandLinesExitWithStatusTwo(_ arguments: [String]) async throws {

@@ -24,7 +24,7 @@ extension EventStore {
     public func append(_ writes: [StreamWrite]) async throws -> AppendResult {
         if writes.count == 1, writes[0].events.count == 1 { return try await appendOne(writes[0]) }
         let plan = try AppendPlan(writes)
-        return try await withConnection { connection in
+        return try await withAppendConnection(events: plan.eventCount) { connection in
             do {
                 if plan.eventCount >= configuration.copyThreshold {
                     return try await appendByCopy(plan, on: connection)
@@ -49,7 +49,7 @@ extension EventStore {
             write.stream, write.expected.kind, write.expected.exactVersion, write.expected.description, event.id, event.type,
             JSONText(event.data), metadata, schema.notificationChannel,
         ])
-        return try await withConnection { connection in
+        return try await withAppendConnection(events: 1) { connection in
             do {
                 let (rows, commitLSN) = try await runCommitting(query, on: connection)
                 let row = try ServerData.exactly(1, rows, "rows for the appended event")[0]

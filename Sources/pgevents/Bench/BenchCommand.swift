@@ -51,9 +51,13 @@ struct BenchCommand: AsyncParsableCommand, StoreCommand {
     @Flag(help: "Keep the benchmark's schema afterwards.")
     var keep = false
 
+    @Option(help: ArgumentHelp("Partition the benchmark's events table by this many positions first.", valueName: "positions"))
+    var partitionSize: Int64?
+
     func validate() throws {
         guard events >= 1 else { throw ValidationError("--events must be 1 or more") }
         guard batch >= 1 else { throw ValidationError("--batch must be 1 or more") }
+        if let partitionSize, partitionSize < 1 { throw ValidationError("--partition-size must be 1 or more") }
         guard streams >= 1, streams <= 99_999 else { throw ValidationError("--streams must be between 1 and 99999") }
         guard writers >= 1, writers <= streams else {
             throw ValidationError("--writers must be between 1 and --streams (each writer owns its own streams)")
@@ -90,9 +94,14 @@ struct BenchCommand: AsyncParsableCommand, StoreCommand {
             try await store.migrate()
             // Start from a clean slate: no dirty pages of earlier work to write meanwhile.
             // Needs pg_checkpoint or superuser; without, the run goes on.
+            if let partitionSize { try await store.partition(size: partitionSize) }
             _ = try? await admin.simpleQuery("CHECKPOINT")
-            let append = try await BenchPhases.append(workload, to: store)
-            let read = try await BenchPhases.readBack(store, expected: workload.events)
+            // One writer appends and reads on the pool's one connection: its backend's CPU is
+            // the server's cost of each phase (more writers use more backends: not measured).
+            var backend: BackendCPU?
+            if writers == 1, let pid = try await store.pool.withConnection({ $0.processID }) { backend = BackendCPU(pid: pid) }
+            let append = try await BenchPhases.append(workload, to: store, backend: backend)
+            let read = try await BenchPhases.readBack(store, expected: workload.events, backend: backend)
             await store.close()
             return BenchReport(workload: workload, server: target.label, schema: benchSchema, append: append, read: read)
         } catch {

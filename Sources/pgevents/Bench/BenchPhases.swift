@@ -9,6 +9,9 @@ struct PhaseResult: Sendable {
     var cpuSeconds: Double
     /// Each append's latency (empty for reads).
     var batchLatencies: [Duration] = []
+    /// The serving backend's CPU time during the phase, when it could be read (one writer,
+    /// server on this machine).
+    var serverCPUSeconds: Double?
 
     var perSecond: Double { wall.inSeconds > 0 ? Double(count) / wall.inSeconds : 0 }
 }
@@ -16,9 +19,10 @@ struct PhaseResult: Sendable {
 /// The two timed phases: parallel batched appends, then one read of everything back.
 enum BenchPhases {
     /// `workload.writers` tasks append their slices at once, each batch one `append`.
-    static func append(_ workload: BenchWorkload, to store: EventStore) async throws -> PhaseResult {
+    static func append(_ workload: BenchWorkload, to store: EventStore, backend: BackendCPU?) async throws -> PhaseResult {
         let progress = ProgressBar(label: "append", total: workload.events)
         let cpu = ProcessCPU.seconds()
+        let serverCPU = backend?.seconds()
         let start = ContinuousClock.now
         let latencies = try await progress.showing {
             try await withThrowingTaskGroup(of: [Duration].self) { group in
@@ -42,13 +46,14 @@ enum BenchPhases {
         }
         return PhaseResult(
             count: workload.events, wall: ContinuousClock.now - start, cpuSeconds: ProcessCPU.seconds() - cpu,
-            batchLatencies: latencies)
+            batchLatencies: latencies, serverCPUSeconds: difference(backend?.seconds(), serverCPU))
     }
 
     /// Reads every event back in the global order, page by page.
-    static func readBack(_ store: EventStore, expected: Int) async throws -> PhaseResult {
+    static func readBack(_ store: EventStore, expected: Int, backend: BackendCPU?) async throws -> PhaseResult {
         let progress = ProgressBar(label: "read  ", total: expected)
         let cpu = ProcessCPU.seconds()
+        let serverCPU = backend?.seconds()
         let start = ContinuousClock.now
         let count = try await progress.showing {
             var count = 0
@@ -58,10 +63,17 @@ enum BenchPhases {
             }
             return count
         }
-        let result = PhaseResult(count: count, wall: ContinuousClock.now - start, cpuSeconds: ProcessCPU.seconds() - cpu)
+        let result = PhaseResult(
+            count: count, wall: ContinuousClock.now - start, cpuSeconds: ProcessCPU.seconds() - cpu,
+            serverCPUSeconds: difference(backend?.seconds(), serverCPU))
         guard count == expected else {
             throw CommandFailure("the read-back found \(count) events, not the \(expected) appended")
         }
         return result
+    }
+
+    private static func difference(_ after: Double?, _ before: Double?) -> Double? {
+        guard let after, let before else { return nil }
+        return after - before
     }
 }

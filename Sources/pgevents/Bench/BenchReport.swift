@@ -40,6 +40,9 @@ struct BenchReport {
             while line.hasSuffix(" ") { line.removeLast() }
             text += line + "\n"
         }
+        if let appendServer = append.serverCPUSeconds, let readServer = read.serverCPUSeconds {
+            text += "\nserver CPU s (the backend, /proc): append \(Self.fixed(appendServer, 3)), read \(Self.fixed(readServer, 3))\n"
+        }
         return text
     }
 
@@ -49,6 +52,7 @@ struct BenchReport {
         appendJSON.number("wall_seconds", append.wall.inSeconds, decimals: 4)
         appendJSON.number("events_per_second", append.perSecond, decimals: 1)
         appendJSON.number("cpu_seconds", append.cpuSeconds, decimals: 4)
+        if let server = append.serverCPUSeconds { appendJSON.number("server_cpu_seconds", server, decimals: 4) }
         appendJSON.integer("batches", append.batchLatencies.count)
         appendJSON.number("batch_p50_ms", latencyMilliseconds(0.5), decimals: 3)
         appendJSON.number("batch_p99_ms", latencyMilliseconds(0.99), decimals: 3)
@@ -57,6 +61,7 @@ struct BenchReport {
         readJSON.number("wall_seconds", read.wall.inSeconds, decimals: 4)
         readJSON.number("rows_per_second", read.perSecond, decimals: 1)
         readJSON.number("cpu_seconds", read.cpuSeconds, decimals: 4)
+        if let server = read.serverCPUSeconds { readJSON.number("server_cpu_seconds", server, decimals: 4) }
         var json = JSONWriter()
         json.integer("events", workload.events)
         json.integer("batch", workload.batchSize)
