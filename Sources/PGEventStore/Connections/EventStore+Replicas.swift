@@ -2,9 +2,18 @@ import PGWire
 import Synchronization
 
 extension EventStore {
-    /// Asks for the WAL position just past the commit that the statement before it ended
-    /// (an int8; `pg_lsn` minus zero is numeric).
-    static let commitPositionQuery = PGQuery("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::int8")
+    /// Asks for the WAL position just past the commit that the statement before it ended (an
+    /// int8; `pg_lsn` minus zero is numeric). The insert position points at where the next
+    /// record goes: when that is the start of a WAL page, past the page's header (24 bytes, 40
+    /// at the start of a segment), where a standby that replayed the commit never gets until
+    /// more WAL comes (ReplicaBench waited out its timeout on `0/3244018` against a replay at
+    /// `0/3244000`). The header is taken off again, so the position is the commit's end.
+    static let commitPositionQuery = PGQuery("""
+        SELECT (CASE WHEN at % segment = 40 THEN at - 40 WHEN at % page = 24 THEN at - 24 ELSE at END)::int8
+        FROM (SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn AS at,
+                     current_setting('wal_block_size')::int8 AS page,
+                     pg_size_bytes(current_setting('wal_segment_size')) AS segment) AS p
+        """)
     /// How far a standby has replayed; NULL on a server that is not in recovery.
     static let replayPositionQuery = PGQuery("SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::int8")
 
