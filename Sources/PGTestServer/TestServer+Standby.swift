@@ -72,7 +72,14 @@ extension TestServer {
     /// still sit in the WAL buffers, past `pg_current_wal_lsn()`), polling every 10 ms.
     /// - Throws: ``TestServerError`` when that takes longer than `timeout`.
     public func waitForReplay(of primary: TestServer, timeout: Duration = .seconds(30)) throws {
-        let target = try primary.psql("SELECT pg_current_wal_insert_lsn()")
+        // The insert position, less a page header when it points just past one (at a page or
+        // segment start nothing has been written there yet, and replay stops before it).
+        let target = try primary.psql("""
+            SELECT CASE WHEN at % segment = 40 THEN lsn - 40 WHEN at % page = 24 THEN lsn - 24 ELSE lsn END
+            FROM (SELECT pg_current_wal_insert_lsn() AS lsn, pg_current_wal_insert_lsn() - '0/0'::pg_lsn AS at,
+                         current_setting('wal_block_size')::int8 AS page,
+                         pg_size_bytes(current_setting('wal_segment_size')) AS segment) AS p
+            """)
         let deadline = ContinuousClock.now + timeout
         while true {
             let caughtUp = try psql("SELECT pg_last_wal_replay_lsn() >= '\(target)'::pg_lsn")
