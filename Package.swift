@@ -1,4 +1,5 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
+// 6.2: PGWire relies on SE-0461 (NonisolatedNonsendingByDefault, below), which Swift 6.1 lacks.
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -14,9 +15,10 @@ let wireSettings: [SwiftSetting] = strictSettings + [
     .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
 ]
 
+// Linux only: the poller is epoll (Sources/CPGSystem), and a build elsewhere stops there with
+// an #error. No Apple platform is declared, since none is supported.
 let package = Package(
     name: "PGEventStore",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "PGWire", targets: ["PGWire"]),
         .library(name: "PGEventStore", targets: ["PGEventStore"]),

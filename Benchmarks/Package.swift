@@ -1,4 +1,4 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 // Benchmarks live in their own package so that heavy peers (postgres-nio, SwiftNIO) never become
@@ -13,7 +13,6 @@ import PackageDescription
 
 let package = Package(
     name: "PGEventStoreBenchmarks",
-    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "PGEventStore", path: ".."),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),

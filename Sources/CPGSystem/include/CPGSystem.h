@@ -4,6 +4,10 @@
 // Linux system calls that Swift's Glibc module does not expose (epoll, eventfd, ppoll),
 // behind plain C functions so the Swift side needs no feature-test macros.
 
+#if !defined(__linux__)
+#error "PGEventStore runs on Linux only: its poller is epoll (see the README, Platforms and toolchain)"
+#endif
+
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
