@@ -1,4 +1,4 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 // libFuzzer targets for PGWire's decoders, in their own package so that the sanitizer build
@@ -33,7 +33,6 @@ let fuzzers = [
 
 let package = Package(
     name: "PGWireFuzz",
-    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "PGEventStore", path: ".."),
     ],
