@@ -27,6 +27,7 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
             case handlerFailed
             case waitTimeout
             case replayTimeout
+            case closed
             case partitioning
         }
 
@@ -77,6 +78,9 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         /// standby it reads from had still not replayed this store's latest append. Nothing was
         /// read; the appends are committed on the primary.
         public static let replayTimeout = Code(.replayTimeout)
+        /// The store was closed (``EventStore/close()``), or the pool it borrows from was: it
+        /// takes no more work. PGWire's counterpart is `PGError.Code.closed`.
+        public static let closed = Code(.closed)
         /// A partitioning or archival request does not fit the store: it is not partitioned
         /// (or already is), it is not at the latest schema version, or an archive file does
         /// not belong to it (another schema version, a partition that is present). Nothing
@@ -92,8 +96,9 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The stream the failure is about, if any.
     public var stream: String?
-    /// The version the caller expected, in human form: `"no stream"`, `"exists"`, `"any"` or a
-    /// number such as `"7"`. Set for ``Code/versionConflict``.
+    /// The version the caller expected, as ``ExpectedVersion/description`` writes it:
+    /// `"no_stream"`, `"exists"`, `"any"` or a number such as `"7"`. Set for
+    /// ``Code/versionConflict``.
     public var expectedVersion: String?
     /// The version the store found. `nil` means the stream does not exist (or, for codes other
     /// than ``Code/versionConflict``, that no version is involved).

@@ -34,7 +34,7 @@ extension StoreIntegration {
             try await store.append(to: "c-1", try StoreIntegration.events(1))
             await store.close()
             await #expect { try await store.append(to: "c-1", try StoreIntegration.events(1)) } throws: {
-                ($0 as? EventStoreError)?.code == .invalidArgument && "\($0)".contains("closed")
+                ($0 as? EventStoreError)?.code == .closed && "\($0)".contains("closed")
             }
         }
 
@@ -175,14 +175,14 @@ extension StoreIntegration.StoreConnectionTests {
         #expect(!pool.isClosed)
         #expect(try await pool.query("SELECT 1", []).rows.count == 1, "the application's pool must still lend connections")
         await #expect { try await store.append(to: "e-1", try StoreIntegration.events(1)) } throws: {
-            ($0 as? EventStoreError)?.code == .invalidArgument && "\($0)".contains("closed")
+            ($0 as? EventStoreError)?.code == .closed && "\($0)".contains("closed")
         }
         // Another store on the same pool still works, until the application closes the pool.
         let second = try EventStore(.init(pool: pool, schema: schema))
         #expect(try await second.readStream("e-1").collect().count == 1)
         await pool.close()
         await #expect { try await second.readStream("e-1").collect() } throws: {
-            ($0 as? EventStoreError)?.code == .invalidArgument && ($0 as? EventStoreError)?.underlying is PGError
+            ($0 as? EventStoreError)?.code == .closed && ($0 as? EventStoreError)?.underlying is PGError
         }
 
         let own = try await StoreIntegration.freshStore()

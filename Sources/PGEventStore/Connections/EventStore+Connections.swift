@@ -9,7 +9,7 @@ extension EventStore {
     /// cancelled is dropped, since a CancelRequest sent for it may still arrive and hit the next
     /// operation's statement.
     ///
-    /// - Throws: what `body` throws; ``EventStoreError/Code/invalidArgument`` once the store (or
+    /// - Throws: what `body` throws; ``EventStoreError/Code/closed`` once the store (or
     ///   the pool it borrows from) is closed; ``EventStoreError/Code/acquireTimeout`` when no
     ///   connection could be had within the pool's acquire timeout. Other acquire failures (the
     ///   connect error, cancellation) stay `PGError`s.
@@ -45,14 +45,13 @@ extension EventStore {
         case .closed:
             // Our own close() raced with the acquire, or the application closed a pool it lent us.
             if closed.load(ordering: .acquiring) { return Self.storeClosed(underlying: error) }
-            return EventStoreError(
-                .invalidArgument, "the connection pool of the event store is closed: \(error.message)", underlying: error)
+            return EventStoreError(.closed, "the connection pool of the event store is closed: \(error.message)", underlying: error)
         default:
             return error
         }
     }
 
     static func storeClosed(underlying: PGError? = nil) -> EventStoreError {
-        EventStoreError(.invalidArgument, "the event store is closed", underlying: underlying)
+        EventStoreError(.closed, "the event store is closed", underlying: underlying)
     }
 }
