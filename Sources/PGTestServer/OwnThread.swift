@@ -39,9 +39,24 @@ extension TestServer {
     /// Starts a primary and a streaming standby of it (``startStandby(_:)``) off the
     /// cooperative pool, runs `body` with both, and stops both (the standby first), whether
     /// `body` returned or threw. About 1.5 s; each call has servers of its own, so `body` may
-    /// promote the standby or stop the primary.
+    /// promote the standby or stop the primary. One pair runs at a time in a process: a call
+    /// waits for the one before to end, so `body` must not start another pair.
     public static func withPrimaryAndStandby<T: Sendable>(
         _ options: Options = Options(), _ body: (_ primary: TestServer, _ standby: TestServer) async throws -> T
+    ) async throws -> T {
+        await PairGate.shared.enter()
+        do {
+            let result = try await runPrimaryAndStandby(options, body)
+            await PairGate.shared.leave()
+            return result
+        } catch {
+            await PairGate.shared.leave()
+            throw error
+        }
+    }
+
+    private static func runPrimaryAndStandby<T: Sendable>(
+        _ options: Options, _ body: (_ primary: TestServer, _ standby: TestServer) async throws -> T
     ) async throws -> T {
         let (primary, standby) = try await onOwnThread { () throws -> (TestServer, TestServer) in
             let primary = try TestServer.start(options)

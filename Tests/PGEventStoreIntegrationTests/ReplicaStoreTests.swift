@@ -160,13 +160,18 @@ struct ReplicaStoreTests {
             await subscription.stop()
         }
     }
+}
 
-    /// The whole store follows a failover: its pool and a running subscription reconnect
-    /// through the server list to the promoted standby. A pair of its own: it stops the primary.
+/// The whole store follows a failover. A suite of its own, not inside ``ReplicaStoreTests``:
+/// it starts its own pair, and pairs run one at a time (`PairGate`).
+@Suite("Store failover")
+struct StoreFailoverTests {
+    /// Its pool and a running subscription reconnect through the server list to the promoted
+    /// standby.
     @Test("appends and a running subscription carry on after the primary stops and the standby is promoted")
     func storeFollowsAPromotion() async throws {
         try await TestServer.withPrimaryAndStandby { primary, standby in
-            var connection = Self.configuration(primary)
+            var connection = ReplicaStoreTests.configuration(primary)
             connection.servers = [.init(host: primary.host, port: primary.port), .init(host: standby.host, port: standby.port)]
             connection.targetSessionAttributes = .readWrite
             connection.connectTimeout = .seconds(5)
@@ -184,7 +189,7 @@ struct ReplicaStoreTests {
                 }
                 return streams
             }
-            _ = try await store.append(to: "order-1", [try Self.event(1)])
+            _ = try await store.append(to: "order-1", [try ReplicaStoreTests.event(1)])
             // Asynchronous replication: only what the standby has is kept by the promotion.
             try await onOwnThread {
                 try standby.waitForReplay(of: primary)
@@ -195,7 +200,7 @@ struct ReplicaStoreTests {
             var failures = 0
             var appended: AppendResult?
             while appended == nil && failures <= 4 {
-                do { appended = try await store.append(to: "order-2", [try Self.event(2)]) } catch { failures += 1 }
+                do { appended = try await store.append(to: "order-2", [try ReplicaStoreTests.event(2)]) } catch { failures += 1 }
             }
             #expect(appended != nil, "failures: \(failures)")
             #expect(try await store.readStream("order-1").collect().count == 1)

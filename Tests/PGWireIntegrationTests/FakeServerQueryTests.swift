@@ -126,7 +126,7 @@ struct FakeServerQueryTests {
     func copyInResponseToSimpleQuery() async throws {
         try await withScriptedServer({ _ in Self.copyInResponseScript(extended: false) }) { server in
             guard let connection = await connectFake(server) else { return }
-            let error = await expectPGError(.server, within: .seconds(15), stopping: server) { try await connection.simpleQuery("COPY t FROM STDIN") }
+            let error = await expectPGError(.server, within: .seconds(30), stopping: server) { try await connection.simpleQuery("COPY t FROM STDIN") }
             #expect(error?.sqlState == "57014")
             let results = await expectSuccess(stopping: server) { try await connection.simpleQuery("SELECT 5") }
             #expect(results?.first?.rows.first?.text(at: 0) == "5")
@@ -141,7 +141,7 @@ struct FakeServerQueryTests {
     func copyInResponseToExtendedQuery() async throws {
         try await withScriptedServer({ _ in Self.copyInResponseScript(extended: true) }) { server in
             guard let connection = await connectFake(server) else { return }
-            let error = await expectPGError(.protocolViolation, within: .seconds(15), stopping: server) {
+            let error = await expectPGError(.protocolViolation, within: .seconds(30), stopping: server) {
                 try await connection.execute("COPY t FROM STDIN", [])
             }
             #expect(error?.message.contains("copyIn") == true)

@@ -41,7 +41,7 @@ struct FakeServerStartupTests {
     func silentAfterAccept() async throws {
         try await withScriptedServer({ _ in [.silent] }) { server in
             let configuration = PGConnection.Configuration.fake(server, connectTimeout: .seconds(1))
-            await expectPGError(.timeout, within: .seconds(15), stopping: server) {
+            await expectPGError(.timeout, within: .seconds(30), stopping: server) {
                 try await PGConnection.connect(configuration)
             }
         }
@@ -51,7 +51,7 @@ struct FakeServerStartupTests {
     func silentAfterStartup() async throws {
         try await withScriptedServer({ _ in [.readStartup, .silent] }) { server in
             let configuration = PGConnection.Configuration.fake(server, connectTimeout: .seconds(1))
-            await expectPGError(.timeout, within: .seconds(15), stopping: server) {
+            await expectPGError(.timeout, within: .seconds(30), stopping: server) {
                 try await PGConnection.connect(configuration)
             }
         }
@@ -62,7 +62,7 @@ struct FakeServerStartupTests {
         let script: [ScriptStep] = [.readStartup, .send(BackendBytes.sasl()), .readMessage(type: "p"), .silent]
         try await withScriptedServer({ _ in script }) { server in
             let configuration = PGConnection.Configuration.fake(server, password: "secret", connectTimeout: .seconds(1))
-            await expectPGError(.timeout, within: .seconds(15), stopping: server) {
+            await expectPGError(.timeout, within: .seconds(30), stopping: server) {
                 try await PGConnection.connect(configuration)
             }
         }
@@ -134,7 +134,7 @@ struct FakeServerStartupTests {
         ]
         try await withScriptedServer({ _ in script }) { server in
             let configuration = PGConnection.Configuration.fake(server, password: "secret")
-            await expectPGError(.authentication, within: .seconds(15), stopping: server) {
+            await expectPGError(.authentication, within: .seconds(30), stopping: server) {
                 try await PGConnection.connect(configuration)
             }
         }

@@ -63,7 +63,7 @@ struct FakeServerTimeoutTests {
     func silentSimpleQuery() async throws {
         try await withScriptedServer(Self.script(ScriptStep.handshake + [.readMessage(type: "Q"), .silent])) { server in
             guard let connection = await Self.connect(server) else { return }
-            await expectPGError(.timeout, within: .seconds(15), stopping: server) { try await connection.simpleQuery("SELECT pg_sleep(100)") }
+            await expectPGError(.timeout, within: .seconds(30), stopping: server) { try await connection.simpleQuery("SELECT pg_sleep(100)") }
             await Self.expectCancelRequest(server)
             #expect(connection.isClosed)
             await connection.close()
@@ -74,7 +74,7 @@ struct FakeServerTimeoutTests {
     func silentExtendedQuery() async throws {
         try await withScriptedServer(Self.script(ScriptStep.handshake + [.readUntil("S"), .silent])) { server in
             guard let connection = await Self.connect(server) else { return }
-            await expectPGError(.timeout, within: .seconds(15), stopping: server) { try await connection.query("SELECT pg_sleep(100)", []).collect().count }
+            await expectPGError(.timeout, within: .seconds(30), stopping: server) { try await connection.query("SELECT pg_sleep(100)", []).collect().count }
             await Self.expectCancelRequest(server)
             #expect(connection.isClosed)
             await connection.close()
@@ -86,7 +86,7 @@ struct FakeServerTimeoutTests {
         let steps = ScriptStep.handshake + [.readMessage(type: "Q"), .send(BackendBytes.rowDescription([("v", 25, 0)])), .silent]
         try await withScriptedServer(Self.script(steps)) { server in
             guard let connection = await Self.connect(server) else { return }
-            await expectPGError(.timeout, within: .seconds(15), stopping: server) { try await connection.simpleQuery("SELECT slow()") }
+            await expectPGError(.timeout, within: .seconds(30), stopping: server) { try await connection.simpleQuery("SELECT slow()") }
             await Self.expectCancelRequest(server)
             #expect(connection.isClosed)
             await connection.close()
@@ -98,7 +98,7 @@ struct FakeServerTimeoutTests {
         let steps = ScriptStep.handshake + [.readMessage(type: "Q"), .send(BackendBytes.copyInResponse(binary: false, columnCount: 1)), .silent]
         try await withScriptedServer(Self.script(steps)) { server in
             guard let connection = await Self.connect(server) else { return }
-            await expectPGError(.timeout, within: .seconds(15), stopping: server) {
+            await expectPGError(.timeout, within: .seconds(30), stopping: server) {
                 try await connection.copyIn(sql: "COPY t FROM STDIN", format: .text) { writer in
                     for row in 0..<10 { try await writer.write("\(row)\n") }
                 }
@@ -120,7 +120,7 @@ struct FakeServerTimeoutTests {
         ]
         try await withScriptedServer(Self.script(steps)) { server in
             guard let connection = await Self.connect(server) else { return }
-            await expectPGError(.timeout, within: .seconds(15), stopping: server) { try await connection.simpleQuery("SELECT pg_sleep(100)") }
+            await expectPGError(.timeout, within: .seconds(30), stopping: server) { try await connection.simpleQuery("SELECT pg_sleep(100)") }
             await Self.expectCancelRequest(server)
             #expect(!connection.isClosed)
             let results = await expectSuccess(stopping: server) { try await connection.simpleQuery("SELECT 5") }

@@ -20,14 +20,16 @@ struct Hung: Error, CustomStringConvertible {
     var description: String { "hung: no result within \(limit)" }
 }
 
-/// Runs `body`, racing it against `limit` (default 20 s), so a client that hangs fails the
-/// test instead of blocking the suite.
+/// Runs `body`, racing it against `limit` (default 45 s), so a client that hangs fails the
+/// test instead of blocking the suite. The bounds are generous on purpose: when the whole suite
+/// starts its servers at once on 2 cores, an answer that takes milliseconds alone took up to
+/// 17 s, and a hang is still caught.
 ///
 /// On a hang, `server` is stopped first: that closes the sockets, so a client stuck in a read
 /// sees its connection end and `body` returns; only then can the task group finish (a group
 /// waits for every child, cancelled or not, and a blocked read may ignore cancellation).
 func bounded<Value: Sendable>(
-    _ limit: Duration = .seconds(20), stopping server: ScriptedServer? = nil,
+    _ limit: Duration = .seconds(45), stopping server: ScriptedServer? = nil,
     _ body: @escaping @Sendable () async throws -> Value
 ) async -> BoundedOutcome<Value> {
     let start = ContinuousClock.now
@@ -52,7 +54,7 @@ func bounded<Value: Sendable>(
 /// returns the error for further checks.
 @discardableResult
 func expectPGError<Value: Sendable>(
-    _ code: PGError.Code, within: Duration = .seconds(15), stopping server: ScriptedServer? = nil,
+    _ code: PGError.Code, within: Duration = .seconds(30), stopping server: ScriptedServer? = nil,
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: @escaping @Sendable () async throws -> Value
 ) async -> PGError? {
@@ -73,7 +75,7 @@ func expectPGError<Value: Sendable>(
 
 /// Asserts that `body` succeeds within the bound; returns its value.
 func expectSuccess<Value: Sendable>(
-    within: Duration = .seconds(15), stopping server: ScriptedServer? = nil,
+    within: Duration = .seconds(30), stopping server: ScriptedServer? = nil,
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: @escaping @Sendable () async throws -> Value
 ) async -> Value? {
