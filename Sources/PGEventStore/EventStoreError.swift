@@ -96,21 +96,22 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The stream the failure is about, if any.
     public var stream: String?
-    /// The version the caller expected, as ``ExpectedVersion/description`` writes it:
-    /// `"no_stream"`, `"exists"`, `"any"` or a number such as `"7"`. Set for
-    /// ``Code/versionConflict``.
-    public var expectedVersion: String?
+    /// The version the caller expected. Set for ``Code/versionConflict`` and for
+    /// ``Code/notFound`` when a delete expected a version. The description shows it as
+    /// ``ExpectedVersion/description`` writes it: `no_stream`, `exists`, `any` or a number.
+    public var expectedVersion: ExpectedVersion?
     /// The version the store found. `nil` means the stream does not exist (or, for codes other
     /// than ``Code/versionConflict``, that no version is involved).
     public var actualVersion: Int64?
     /// The error that caused this one, if any.
     public var underlying: (any Error)?
 
+    /// An error of kind `code` with `message`, and the stream, versions and cause it concerns.
     public init(
         _ code: Code,
         _ message: String,
         stream: String? = nil,
-        expectedVersion: String? = nil,
+        expectedVersion: ExpectedVersion? = nil,
         actualVersion: Int64? = nil,
         underlying: (any Error)? = nil
     ) {

@@ -46,7 +46,7 @@ extension EventStore {
         // One transaction: the head row stays locked (FOR UPDATE) from the check to the update.
         try await withTransaction { connection in
             guard let row = try await connection.query(PGQuery(sql, [stream])).collect().first else {
-                throw EventStoreError(.notFound, "stream \(stream) does not exist", stream: stream, expectedVersion: expected.description)
+                throw EventStoreError(.notFound, "stream \(stream) does not exist", stream: stream, expectedVersion: expected)
             }
             let version = try row.decode(Int64.self, at: 0)
             let deleted = try row.decode(Int64.self, at: 1) == version
@@ -61,7 +61,7 @@ extension EventStore {
                 throw EventStoreError(
                     .versionConflict,
                     "wrong expected version for deleting stream \(stream): expected \(expected), actual \(version)\(deleted ? " (deleted)" : "")",
-                    stream: stream, expectedVersion: expected.description, actualVersion: version)
+                    stream: stream, expectedVersion: expected, actualVersion: version)
             }
             _ = try await connection.execute(
                 PGQuery("UPDATE \(streams) SET deleted_version = version WHERE stream_name = $1", [stream]))

@@ -7,7 +7,7 @@ extension StoreIntegration {
     @Suite struct AppendTests {
         static func conflict(_ error: any Error, stream: String, expected: String, actual: Int64?) -> Bool {
             guard let error = error as? EventStoreError, error.code == .versionConflict else { return false }
-            return error.stream == stream && error.expectedVersion == expected && error.actualVersion == actual
+            return error.stream == stream && error.expectedVersion?.description == expected && error.actualVersion == actual
         }
 
         @Test func appendsNumberVersionsFromOneAndPositionsAscend() async throws {

@@ -96,15 +96,15 @@ extension StoreIntegration {
             let store = try await StoreIntegration.freshStore()
             defer { Task { await store.close() } }
             #expect(try await store.loadSnapshot("cart-1") == nil)
-            try await store.saveSnapshot(Snapshot(stream: "cart-1", version: 5, type: "Cart", data: PGRawJSON(#"{"items": 2}"#)))
-            try await store.saveSnapshot(Snapshot(stream: "cart-1", version: 9, type: "Cart", data: PGRawJSON(#"{"items": 3}"#)))
-            try await store.saveSnapshot(Snapshot(stream: "cart-1", version: 7, type: "Cart", data: PGRawJSON(#"{"items": 1}"#)))
+            try await store.saveSnapshot(StreamSnapshot(stream: "cart-1", version: 5, type: "Cart", data: PGRawJSON(#"{"items": 2}"#)))
+            try await store.saveSnapshot(StreamSnapshot(stream: "cart-1", version: 9, type: "Cart", data: PGRawJSON(#"{"items": 3}"#)))
+            try await store.saveSnapshot(StreamSnapshot(stream: "cart-1", version: 7, type: "Cart", data: PGRawJSON(#"{"items": 1}"#)))
             let loaded = try #require(try await store.loadSnapshot("cart-1"))
             #expect(loaded.version == 9 && loaded.type == "Cart")
             #expect(try loaded.data.decode([String: Int].self) == ["items": 3])
         }
 
-        struct ItemAdded: EventType, Equatable {
+        struct ItemAdded: TypedEvent, Equatable {
             static let eventType = "ItemAdded"
             var sku: String
             var quantity: Int

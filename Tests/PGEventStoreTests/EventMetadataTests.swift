@@ -39,10 +39,10 @@ private func code(of body: () throws -> Void) -> EventStoreError.Code? {
     }
 
     @Test func encodingIsStable() throws {
-        let extra: [String: JSONValue] = Dictionary(uniqueKeysWithValues: (0..<50).map { ("k\($0)", JSONValue.number(Double($0))) })
+        let extra: [String: EventMetadata.Value] = Dictionary(uniqueKeysWithValues: (0..<50).map { ("k\($0)", EventMetadata.Value.number(Double($0))) })
         let first = try EventMetadata(extra: extra).encodedJSON()
         // Same content, different bucket count, so a different iteration order.
-        var resized = [String: JSONValue](minimumCapacity: 4096)
+        var resized = [String: EventMetadata.Value](minimumCapacity: 4096)
         for key in extra.keys.sorted().reversed() { resized[key] = extra[key] }
         #expect(Array(resized.keys) != Array(extra.keys))
         let second = try EventMetadata(extra: resized).encodedJSON()

@@ -11,12 +11,12 @@ private struct Cause: Error {}
 
     @Test func descriptionWithStreamAndVersions() {
         let error = EventStoreError(
-            .versionConflict, "append rejected", stream: "order-1", expectedVersion: "7", actualVersion: 9)
+            .versionConflict, "append rejected", stream: "order-1", expectedVersion: .exact(7), actualVersion: 9)
         #expect(error.description == "versionConflict: append rejected (stream: order-1, expected: 7, actual: 9)")
     }
 
     @Test func versionConflictWithoutActualVersionSaysNoStream() {
-        let error = EventStoreError(.versionConflict, "append rejected", stream: "order-1", expectedVersion: "exists")
+        let error = EventStoreError(.versionConflict, "append rejected", stream: "order-1", expectedVersion: .streamExists)
         #expect(error.description == "versionConflict: append rejected (stream: order-1, expected: exists, actual: no stream)")
     }
 
@@ -39,13 +39,25 @@ private struct Cause: Error {}
 
     @Test func keepsFieldsAndUnderlyingError() {
         let error = EventStoreError(
-            .migrationFailed, "step 3 failed", stream: "s", expectedVersion: "any", actualVersion: nil, underlying: Cause())
+            .migrationFailed, "step 3 failed", stream: "s", expectedVersion: .any, actualVersion: nil, underlying: Cause())
         #expect(error.code == .migrationFailed)
         #expect(error.code != .schemaTooNew)
         #expect(error.message == "step 3 failed")
         #expect(error.stream == "s")
-        #expect(error.expectedVersion == "any")
+        #expect(error.expectedVersion == .any)
         #expect(error.actualVersion == nil)
         #expect(error.underlying is Cause)
+    }
+}
+
+@Suite struct ExpectedVersionTextTests {
+    @Test(arguments: [ExpectedVersion.any, .noStream, .streamExists, .exact(0), .exact(7), .exact(Int64.max)])
+    func descriptionParsesBack(expected: ExpectedVersion) {
+        #expect(ExpectedVersion(expected.description) == expected)
+    }
+
+    @Test(arguments: ["", "no stream", "-1", "7x", "ANY", "9223372036854775808"])
+    func rejectsOtherText(text: String) {
+        #expect(ExpectedVersion(text) == nil)
     }
 }

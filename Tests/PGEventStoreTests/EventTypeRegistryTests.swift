@@ -4,7 +4,7 @@ import Testing
 
 @testable import PGEventStore
 
-private struct OrderPlaced: EventType, Equatable {
+private struct OrderPlaced: TypedEvent, Equatable {
     static let eventType = "OrderPlaced"
     var orderID: Int
 }

@@ -28,7 +28,7 @@ private struct Measurement: Encodable { var value: Double }
 
     @Test func encodesValueWithDefaultEncoder() throws {
         let event = try NewEvent(type: "OrderPlaced", encoding: OrderPlaced(orderID: 42, note: "a/b"))
-        let decoded = try JSONDecoder().decode([String: JSONValue].self, from: Data(event.data.bytes))
+        let decoded = try JSONDecoder().decode([String: EventMetadata.Value].self, from: Data(event.data.bytes))
         #expect(decoded == ["orderID": 42, "note": "a/b"])
     }
 

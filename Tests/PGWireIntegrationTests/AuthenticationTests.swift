@@ -20,7 +20,7 @@ extension Integration {
             #expect(results[0].rows[0].text(at: 0) == user.name)
             // Unix sockets have no server address; TCP does.
             #expect(results[0].rows[0].text(at: 1) == (transport == .unixSocket ? "t" : "f"))
-            let expected: AuthenticationMethod
+            let expected: PGAuthenticationMethod
             switch method {
             case .trust: expected = .trust
             case .password: expected = .cleartextPassword
@@ -37,7 +37,7 @@ extension Integration {
             let configuration = try Integration.configuration(method, transport: transport, password: .some(secret))
             let error = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
             #expect(error?.code == .server)
-            #expect(error?.sqlState == SQLState.invalidPassword)
+            #expect(error?.sqlState == PGSQLState.invalidPassword)
             #expect(error?.serverMessage?.contains("password authentication failed") == true)
             #expect(error.map { !"\($0)".contains(secret) } == true)
             #expect(error.map { "\($0)".contains("28P01") } == true)
@@ -56,14 +56,14 @@ extension Integration {
             configuration.user = "nobody_here"
             let error = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
             #expect(error?.code == .server)
-            #expect(error?.sqlState == SQLState.invalidAuthorizationSpecification)
+            #expect(error?.sqlState == PGSQLState.invalidAuthorizationSpecification)
         }
 
         @Test func unknownDatabase() async throws {
             var configuration = try Integration.configuration()
             configuration.database = "no_such_database"
             let error = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
-            #expect(error?.sqlState == SQLState.invalidCatalogName)
+            #expect(error?.sqlState == PGSQLState.invalidCatalogName)
         }
 
         @Test func gssapiRequestIsNamedInTheError() async throws {

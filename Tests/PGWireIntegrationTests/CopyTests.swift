@@ -48,7 +48,7 @@ extension Integration {
                 }
             }
             #expect(error?.code == .server)
-            #expect(error?.sqlState == SQLState.uniqueViolation)
+            #expect(error?.sqlState == PGSQLState.uniqueViolation)
             let rows = try await connection.query("SELECT count(*) FROM copy_dupe").collect()
             #expect(try rows[0].decode(Int.self, at: 0) == 0)
             #expect(connection.transactionStatus == .idle)
@@ -66,7 +66,7 @@ extension Integration {
                     try await writer.writeRow(3)
                 }
             }
-            #expect(error?.sqlState == SQLState.uniqueViolation)
+            #expect(error?.sqlState == PGSQLState.uniqueViolation)
             #expect(connection.transactionStatus == .idle)
             let count = try await connection.copyIn(table: "copy_dupe_end", columns: ["id"]) { writer in
                 for id in 0..<20 { try await writer.writeRow(id) }
@@ -96,7 +96,7 @@ extension Integration {
             let error = await #expect(throws: PGError.self) {
                 try await connection.copyIn(table: "no_such_copy_table") { _ in bodyRan = true }
             }
-            #expect(error?.sqlState == SQLState.undefinedTable)
+            #expect(error?.sqlState == PGSQLState.undefinedTable)
             #expect(!bodyRan)
             #expect(try await connection.query("SELECT 1").collect().count == 1)
         }
@@ -165,7 +165,7 @@ extension Integration {
             let error = await #expect(throws: PGError.self) {
                 for try await _ in chunks { received += 1 }
             }
-            #expect(error?.sqlState == SQLState.divisionByZero)
+            #expect(error?.sqlState == PGSQLState.divisionByZero)
             #expect(received == 2)
             #expect(try await connection.query("SELECT 1").collect().count == 1)
         }

@@ -62,7 +62,7 @@ extension Integration {
                 for try await _ in rows { seen += 1 }
             }
             #expect(seen == 4)
-            #expect(error?.sqlState == SQLState.divisionByZero)
+            #expect(error?.sqlState == PGSQLState.divisionByZero)
             #expect(connection.transactionStatus == .idle)
             #expect(try await connection.query("SELECT 1").collect().count == 1)
         }
@@ -71,7 +71,7 @@ extension Integration {
             let connection = try await Integration.connect()
             defer { Task { await connection.close() } }
             let error = await #expect(throws: PGError.self) { try await connection.query("SELECT * FROM no_such_table") }
-            #expect(error?.sqlState == SQLState.undefinedTable)
+            #expect(error?.sqlState == PGSQLState.undefinedTable)
             let bad = await #expect(throws: PGError.self) { try await connection.query("SELECT $1::int4", ["not a number"]) }
             #expect(bad?.code == .server)
             #expect(try await connection.query("SELECT 2").collect().count == 1)
@@ -205,7 +205,7 @@ extension Integration {
             let connection = try await Integration.connect()
             defer { Task { await connection.close() } }
             let error = await #expect(throws: PGError.self) { try await connection.prepare("SELEC 1") }
-            #expect(error?.sqlState == SQLState.syntaxError)
+            #expect(error?.sqlState == PGSQLState.syntaxError)
             #expect(try await connection.query("SELECT 1").collect().count == 1)
         }
     }

@@ -21,7 +21,7 @@ extension Integration {
                 Issue.record("the duplicate insert should fail")
                 return
             }
-            #expect(duplicate.sqlState == SQLState.uniqueViolation)
+            #expect(duplicate.sqlState == PGSQLState.uniqueViolation)
             #expect(try results[2].get().affectedRows == 1)
             #expect(try results[3].get().rows.map { try $0.decode(Int32.self, at: 0) } == [1, 2])
             #expect((try? results[4].get()) == nil)
@@ -36,7 +36,7 @@ extension Integration {
             let error = await #expect(throws: PGError.self) {
                 try await connection.batch(["INSERT INTO batch_t VALUES (1)", "INSERT INTO batch_t VALUES (2)", "INSERT INTO batch_t VALUES (1)"])
             }
-            #expect(error?.sqlState == SQLState.uniqueViolation)
+            #expect(error?.sqlState == PGSQLState.uniqueViolation)
             let count = try await connection.query("SELECT count(*) FROM batch_t").collect()
             #expect(try count[0].decode(Int.self, at: 0) == 0)
             let ok = try await connection.batch(["INSERT INTO batch_t VALUES (1)", "INSERT INTO batch_t VALUES (2)", "SELECT count(*) FROM batch_t"])
@@ -67,7 +67,7 @@ extension Integration {
                             #expect(try rows[0].decode(Int32.self, at: 0) == Int32(index))
                             return (index, true)
                         } catch let error as PGError {
-                            #expect(error.sqlState == SQLState.divisionByZero)
+                            #expect(error.sqlState == PGSQLState.divisionByZero)
                             return (index, false)
                         }
                     }

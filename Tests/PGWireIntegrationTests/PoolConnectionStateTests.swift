@@ -56,7 +56,7 @@ extension Integration {
             try await pool.withConnection { connection in
                 try await connection.execute("BEGIN")
                 let error = await Integration.poolError { try await connection.execute("SELECT 1/0") }
-                #expect(error?.sqlState == SQLState.divisionByZero)
+                #expect(error?.sqlState == PGSQLState.divisionByZero)
                 #expect(connection.transactionStatus == .failed)
             }
             try await pool.withConnection { try await Self.expectNoTransaction($0) }
@@ -101,7 +101,7 @@ extension Integration {
             try await Integration.waitUntilActive(pids.all[0], "SELECT pg_sleep", observer: observer)
             task.cancel()
             let error = await Integration.poolError { try await task.value }
-            #expect(error?.sqlState == SQLState.queryCanceled)
+            #expect(error?.sqlState == PGSQLState.queryCanceled)
             // A CancelRequest could still be on its way: the connection is dropped, and the
             // next user gets a fresh one outside any transaction.
             try await pool.withConnection { connection in

@@ -16,7 +16,7 @@ extension Integration {
 
         static func requireCancelledTimeout(_ error: PGError?, within elapsed: Duration) {
             #expect(error?.code == .timeout)
-            #expect(error?.sqlState == SQLState.queryCanceled)
+            #expect(error?.sqlState == PGSQLState.queryCanceled)
             #expect(elapsed < .seconds(20))  // pg_sleep(30) would take 30 s; margin for a loaded machine
         }
 

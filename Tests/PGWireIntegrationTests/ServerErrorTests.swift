@@ -18,7 +18,7 @@ extension Integration {
             let fields = try #require(unique?.serverFields)
             #expect(fields[.severity] == "ERROR")
             #expect(fields[.localizedSeverity] == "ERROR")
-            #expect(fields[.sqlState] == SQLState.uniqueViolation)
+            #expect(fields[.sqlState] == PGSQLState.uniqueViolation.rawValue)
             #expect(fields[.message] == "duplicate key value violates unique constraint \"err_fields_pk\"")
             #expect(fields[.detail] == "Key (id)=(1) already exists.")
             #expect(fields[.schemaName] == "public")
@@ -31,7 +31,7 @@ extension Integration {
             let notNull = await #expect(throws: PGError.self) {
                 try await connection.simpleQuery("INSERT INTO err_fields VALUES (2, NULL)")
             }
-            #expect(notNull?.sqlState == SQLState.notNullViolation)
+            #expect(notNull?.sqlState == PGSQLState.notNullViolation)
             #expect(notNull?.serverFields[.columnName] == "v")
         }
 
@@ -39,7 +39,7 @@ extension Integration {
             let connection = try await Integration.connect()
             defer { Task { await connection.close() } }
             let error = await #expect(throws: PGError.self) { try await connection.simpleQuery("SELECT 1 FROMM t") }
-            #expect(error?.sqlState == SQLState.syntaxError)
+            #expect(error?.sqlState == PGSQLState.syntaxError)
             // FROMM parses as a column alias; the error is at "t", character 16.
             #expect(error?.serverFields[.position] == "16")
         }
@@ -53,7 +53,7 @@ extension Integration {
                         USING ERRCODE = 'P0001', DETAIL = 'some detail', HINT = 'try again'; END $$
                     """)
             }
-            #expect(error?.sqlState == SQLState.raiseException)
+            #expect(error?.sqlState == PGSQLState.raiseException)
             #expect(error?.serverMessage == "custom failure 42")
             #expect(error?.detail == "some detail")
             #expect(error?.hint == "try again")
@@ -67,7 +67,7 @@ extension Integration {
             let error = await #expect(throws: PGError.self) {
                 try await connection.simpleQuery("DO $$ BEGIN PERFORM no_such_column FROM pg_class; END $$")
             }
-            #expect(error?.sqlState == SQLState.undefinedColumn)
+            #expect(error?.sqlState == PGSQLState.undefinedColumn)
             #expect(error?.serverFields[.internalQuery] == "SELECT no_such_column FROM pg_class")
             #expect(error?.serverFields[.internalPosition] == "8")
         }
@@ -80,7 +80,7 @@ extension Integration {
                 CREATE DOMAIN positive_int AS int CHECK (VALUE > 0)
                 """)
             let error = await #expect(throws: PGError.self) { try await connection.simpleQuery("SELECT (-1)::positive_int") }
-            #expect(error?.sqlState == SQLState.checkViolation)
+            #expect(error?.sqlState == PGSQLState.checkViolation)
             #expect(error?.serverFields[.dataTypeName] == "positive_int")
             #expect(error?.serverFields[.schemaName] == "public")
         }

@@ -90,7 +90,7 @@ extension Integration {
                 return
             }
             #expect(error.code == .serverClosedConnection)
-            #expect(error.sqlState == SQLState.adminShutdown)
+            #expect(error.sqlState == PGSQLState.adminShutdown)
             #expect(victim.isClosed)
             let after = await #expect(throws: PGError.self) { try await victim.simpleQuery("SELECT 1") }
             #expect(after?.code == .closed)

@@ -44,7 +44,7 @@ extension Integration {
                 try await connection.simpleQuery("INSERT INTO mid VALUES (1); SELECT 1/0; INSERT INTO mid VALUES (3)")
             }
             #expect(error?.code == .server)
-            #expect(error?.sqlState == SQLState.divisionByZero)
+            #expect(error?.sqlState == PGSQLState.divisionByZero)
             #expect(error?.serverMessage == "division by zero")
             // The string ran as one implicit transaction: the first INSERT was rolled back and
             // the last never ran.
@@ -92,7 +92,7 @@ extension Integration {
             await #expect(throws: PGError.self) { try await connection.simpleQuery("SELECT no_such_column") }
             #expect(connection.transactionStatus == .failed)
             let blocked = await #expect(throws: PGError.self) { try await connection.simpleQuery("SELECT 1") }
-            #expect(blocked?.sqlState == SQLState.inFailedSQLTransaction)
+            #expect(blocked?.sqlState == PGSQLState.inFailedSQLTransaction)
             _ = try await connection.simpleQuery("ROLLBACK")
             #expect(connection.transactionStatus == .idle)
         }

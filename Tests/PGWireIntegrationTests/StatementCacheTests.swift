@@ -75,7 +75,7 @@ extension Integration {
             defer { Task { await connection.close() } }
             for _ in 0..<2 {
                 let error = await #expect(throws: PGError.self) { try await connection.query("SELEC 1") }
-                #expect(error?.sqlState == SQLState.syntaxError)
+                #expect(error?.sqlState == PGSQLState.syntaxError)
             }
             #expect(try await Self.cached(on: connection).isEmpty)
         }

@@ -39,7 +39,7 @@ extension Integration {
                     try await connection.execute("INSERT INTO tx_rollback VALUES (1 / 0)")
                 }
             }
-            #expect(serverError?.sqlState == SQLState.divisionByZero)
+            #expect(serverError?.sqlState == PGSQLState.divisionByZero)
             #expect(connection.transactionStatus == .idle)
         }
 
@@ -95,7 +95,7 @@ extension Integration {
                     try await connection.execute("INSERT INTO tx_ro VALUES (1)")
                 }
             }
-            #expect(error?.sqlState == SQLState.readOnlySQLTransaction)
+            #expect(error?.sqlState == PGSQLState.readOnlySQLTransaction)
         }
 
         @Test func nestedTransactionIsRefused() async throws {

@@ -1,4 +1,4 @@
-@testable import PGWire
+@_spi(Fuzzing) @testable import PGWire
 import Testing
 
 @Suite struct AuthenticationFlowTests {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import PGWire
+@_spi(Fuzzing) @testable import PGWire
 
 private typealias W = WireBytes
 
@@ -81,14 +81,14 @@ struct BackendMessageDecoderTests {
 
     @Test func backendKeyData() throws {
         let bytes: [UInt8] = [0x4B, 0, 0, 0, 12, 0, 0, 0x30, 0x39, 0xDE, 0xAD, 0xBE, 0xEF]
-        #expect(try W.decodeOne(bytes) == .backendKeyData(BackendKeyData(processID: 12345, secretKey: [0xDE, 0xAD, 0xBE, 0xEF])))
+        #expect(try W.decodeOne(bytes) == .backendKeyData(PGBackendKeyData(processID: 12345, secretKey: [0xDE, 0xAD, 0xBE, 0xEF])))
     }
 
     @Test func backendKeyDataLongKeyOfProtocol32() throws {
         let key = (0..<32).map { UInt8($0) }
-        #expect(try W.decodeOne(W.message("K", W.int32(7) + key)) == .backendKeyData(BackendKeyData(processID: 7, secretKey: key)))
+        #expect(try W.decodeOne(W.message("K", W.int32(7) + key)) == .backendKeyData(PGBackendKeyData(processID: 7, secretKey: key)))
         let longest = [UInt8](repeating: 0xAB, count: 256)
-        #expect(try W.decodeOne(W.message("K", W.int32(7) + longest)) == .backendKeyData(BackendKeyData(processID: 7, secretKey: longest)))
+        #expect(try W.decodeOne(W.message("K", W.int32(7) + longest)) == .backendKeyData(PGBackendKeyData(processID: 7, secretKey: longest)))
     }
 
     @Test(arguments: [0, 3, 257])
@@ -241,7 +241,7 @@ struct BackendMessageDecoderTests {
         + [0x4D] + W.cString("relation \"x\" does not exist") + [0x50] + W.cString("15") + [0]
 
     @Test func errorResponse() throws {
-        let expected: [ServerField: String] = [
+        let expected: [PGServerField: String] = [
             .localizedSeverity: "ERROR", .severity: "ERROR", .sqlState: "42P01",
             .message: "relation \"x\" does not exist", .position: "15",
         ]
@@ -282,14 +282,14 @@ struct BackendMessageDecoderTests {
         let bytes: [UInt8] = [0x76, 0, 0, 0, 21, 0, 0, 0, 0, 0, 0, 0, 1] + W.ascii("_pq_.foo") + [0]
         #expect(
             try W.decodeOne(bytes)
-                == .negotiateProtocolVersion(NegotiateProtocolVersion(newestMinorVersion: 0, unrecognizedOptions: ["_pq_.foo"])))
+                == .negotiateProtocolVersion(PGProtocolNegotiation(newestMinorVersion: 0, unrecognizedOptions: ["_pq_.foo"])))
         #expect(
             try W.decodeOne(W.message("v", W.int32(2) + W.int32(0)))
-                == .negotiateProtocolVersion(NegotiateProtocolVersion(newestMinorVersion: 2, unrecognizedOptions: [])))
+                == .negotiateProtocolVersion(PGProtocolNegotiation(newestMinorVersion: 2, unrecognizedOptions: [])))
         // What PostgreSQL actually sends: the full version code 3.2 = 196610.
         #expect(
             try W.decodeOne(W.message("v", W.int32(196_610) + W.int32(0)))
-                == .negotiateProtocolVersion(NegotiateProtocolVersion(newestMinorVersion: 2, unrecognizedOptions: [])))
+                == .negotiateProtocolVersion(PGProtocolNegotiation(newestMinorVersion: 2, unrecognizedOptions: [])))
     }
 
     @Test func negotiateProtocolVersionBadCountIsRejected() {
@@ -341,8 +341,8 @@ struct BackendMessageDecoderTests {
 
     // MARK: ReadyForQuery 'Z'
 
-    @Test(arguments: [(UInt8(ascii: "I"), TransactionStatus.idle), (0x54, .inTransaction), (0x45, .failed)])
-    func readyForQuery(status: UInt8, expected: TransactionStatus) throws {
+    @Test(arguments: [(UInt8(ascii: "I"), PGTransactionStatus.idle), (0x54, .inTransaction), (0x45, .failed)])
+    func readyForQuery(status: UInt8, expected: PGTransactionStatus) throws {
         #expect(try W.decodeOne([0x5A, 0, 0, 0, 5, status]) == .readyForQuery(expected))
     }
 
@@ -363,10 +363,10 @@ struct BackendMessageDecoderTests {
             + [0x69, 0x64, 0, 0, 0, 0x40, 0x00, 0, 1, 0, 0, 0, 23, 0, 4, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0]
             + [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x11, 0xFF, 0xFF, 0, 0, 0, 8, 0, 1]
         let expected = [
-            ColumnDescription(
+            PGColumnDescription(
                 name: "id", tableOID: 16384, columnAttributeNumber: 1, dataTypeOID: 23, dataTypeSize: 4,
                 typeModifier: -1, format: .text),
-            ColumnDescription(
+            PGColumnDescription(
                 name: "", tableOID: 0, columnAttributeNumber: 0, dataTypeOID: 17, dataTypeSize: -1,
                 typeModifier: 8, format: .binary),
         ]

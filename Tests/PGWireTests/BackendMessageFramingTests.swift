@@ -1,6 +1,6 @@
 import Testing
 
-@testable import PGWire
+@_spi(Fuzzing) @testable import PGWire
 
 private typealias W = WireBytes
 
@@ -22,10 +22,10 @@ struct BackendMessageFramingTests {
     static let expected: [BackendMessage] = [
         .authentication(.ok),
         .parameterStatus(name: "server_version", value: "17.2"),
-        .backendKeyData(BackendKeyData(processID: 4242, secretKey: [1, 2, 3, 4])),
+        .backendKeyData(PGBackendKeyData(processID: 4242, secretKey: [1, 2, 3, 4])),
         .readyForQuery(.idle),
         .rowDescription([
-            ColumnDescription(
+            PGColumnDescription(
                 name: "n", tableOID: 0, columnAttributeNumber: 0, dataTypeOID: 23, dataTypeSize: 4, typeModifier: -1,
                 format: .text)
         ]),

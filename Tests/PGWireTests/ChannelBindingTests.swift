@@ -1,4 +1,4 @@
-@testable import PGWire
+@_spi(Fuzzing) @testable import PGWire
 import Testing
 
 /// SCRAM-SHA-256-PLUS and channel_binding: which mechanism and GS2 header the flow picks, and
@@ -9,7 +9,7 @@ import Testing
     /// The mechanism and the client-first-message the flow answers an offer with.
     static func firstMessage(
         offered: [String], binding: PGConnection.Configuration.ChannelBinding, tls: Bool
-    ) throws -> (mechanism: String, message: String, method: AuthenticationMethod) {
+    ) throws -> (mechanism: String, message: String, method: PGAuthenticationMethod) {
         var flow = AuthenticationFlow(
             user: "u", password: "pw", scramNonce: "nonce", channelBinding: binding, tlsEndPoint: tls ? hash : nil)
         guard case .saslInitialResponse(let mechanism, let data) = try flow.respond(to: .sasl(mechanisms: offered)) else {

@@ -5,7 +5,7 @@ import Foundation
 #endif
 import Testing
 
-@testable import PGWire
+@_spi(Fuzzing) @testable import PGWire
 
 private typealias W = WireBytes
 

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import PGWire
+@_spi(Fuzzing) @testable import PGWire
 
 /// What one flush of a COPY FROM STDIN puts on the wire (CopyInFraming).
 @Suite("COPY FROM STDIN framing")

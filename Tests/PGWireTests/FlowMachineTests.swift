@@ -1,11 +1,11 @@
-@testable import PGWire
+@_spi(Fuzzing) @testable import PGWire
 import Testing
 
 /// The protocol flows without a socket: scripted backend messages in, actions out. Each
 /// misbehaviour must end in a typed error, never a trap or a wrong result.
 enum Script {
-    static func column(_ name: String, _ oid: UInt32 = 23) -> ColumnDescription {
-        ColumnDescription(
+    static func column(_ name: String, _ oid: UInt32 = 23) -> PGColumnDescription {
+        PGColumnDescription(
             name: name, tableOID: 0, columnAttributeNumber: 0, dataTypeOID: oid, dataTypeSize: 4, typeModifier: -1,
             format: .binary)
     }
@@ -277,16 +277,16 @@ extension ExtendedQueryMachine.Action {
     @Test func trustThenKeyThenReady() throws {
         var machine = Self.machine()
         #expect(try machine.receive(.authentication(.ok)) == .read)
-        #expect(try machine.receive(.backendKeyData(BackendKeyData(processID: 7, secretKey: [1, 2, 3, 4]))) == .read)
+        #expect(try machine.receive(.backendKeyData(PGBackendKeyData(processID: 7, secretKey: [1, 2, 3, 4]))) == .read)
         #expect(try machine.receive(Script.idle) == .ready(.idle))
         #expect(machine.backendKeyData?.processID == 7)
     }
 
     @Test(arguments: [
         ("ReadyForQuery before authentication", [BackendMessage.readyForQuery(.idle)]),
-        ("BackendKeyData before authentication", [.backendKeyData(BackendKeyData(processID: 1, secretKey: [0, 0, 0, 0]))]),
-        ("BackendKeyData twice", [.authentication(.ok), .backendKeyData(BackendKeyData(processID: 1, secretKey: [0, 0, 0, 0])),
-            .backendKeyData(BackendKeyData(processID: 1, secretKey: [0, 0, 0, 0]))]),
+        ("BackendKeyData before authentication", [.backendKeyData(PGBackendKeyData(processID: 1, secretKey: [0, 0, 0, 0]))]),
+        ("BackendKeyData twice", [.authentication(.ok), .backendKeyData(PGBackendKeyData(processID: 1, secretKey: [0, 0, 0, 0])),
+            .backendKeyData(PGBackendKeyData(processID: 1, secretKey: [0, 0, 0, 0]))]),
         ("a second AuthenticationOk", [.authentication(.ok), .authentication(.ok)]),
         ("a row during startup", [.authentication(.ok), Script.row([1])]),
         ("a message after ReadyForQuery", [.authentication(.ok), .readyForQuery(.idle), .readyForQuery(.idle)]),

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import PGWire
+@_spi(Fuzzing) @testable import PGWire
 
 private typealias W = WireBytes
 
@@ -173,13 +173,13 @@ struct FrontendMessageEncoderTests {
         }
         _ = Self.expectRejected {
             try $0.bind(
-                portalName: "", statementName: "", parameterFormats: [FormatCode](repeating: .binary, count: 65_536),
+                portalName: "", statementName: "", parameterFormats: [PGFormat](repeating: .binary, count: 65_536),
                 parameters: [], resultFormats: [])
         }
         _ = Self.expectRejected {
             try $0.bind(
                 portalName: "", statementName: "", parameterFormats: [], parameters: [],
-                resultFormats: [FormatCode](repeating: .binary, count: 65_536))
+                resultFormats: [PGFormat](repeating: .binary, count: 65_536))
         }
     }
 

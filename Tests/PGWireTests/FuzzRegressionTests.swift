@@ -224,7 +224,7 @@ private enum Replay {
         static func encode(_ message: BackendMessage) -> (UInt8, [UInt8]) {
             func c(_ text: String) -> [UInt8] { Array(text.utf8) + [0] }
             func t(_ scalar: Unicode.Scalar) -> UInt8 { UInt8(ascii: scalar) }
-            func fields(_ fields: [ServerField: String]) -> [UInt8] {
+            func fields(_ fields: [PGServerField: String]) -> [UInt8] {
                 fields.sorted { $0.key.rawValue < $1.key.rawValue }.flatMap { [$0.key.rawValue] + c($0.value) } + [0]
             }
             func copy(_ response: CopyResponse) -> [UInt8] {

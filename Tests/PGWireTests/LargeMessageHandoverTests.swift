@@ -1,4 +1,4 @@
-@testable import PGWire
+@_spi(Fuzzing) @testable import PGWire
 import Testing
 
 /// A message larger than the decoder keeps between messages becomes its DataRow or CopyData

@@ -10,7 +10,7 @@ extension Mood: PGArrayElement {
     static var pgElementDataType: PGDataType { PGDataType(16_385) }
     static var pgArrayDataType: PGDataType { PGDataType(16_384) }
     func encode(into buffer: inout [UInt8]) throws { try rawValue.encode(into: &buffer) }
-    static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> Mood {
+    static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> Mood {
         let label = try String.decode(from: bytes, type: type, format: format)
         guard let mood = Mood(rawValue: label) else {
             throw PGError.decoding(swiftType: Mood.self, type: type, "unknown label \(label)")

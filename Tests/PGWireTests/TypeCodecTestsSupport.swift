@@ -14,7 +14,7 @@ enum Codec {
     /// Decodes `bytes` from a slice that does not start at index 0, so that a codec indexing
     /// from 0 instead of `startIndex` fails.
     static func decode<T: PGDecodable>(
-        _ bytes: [UInt8], as: T.Type = T.self, type: PGDataType, format: FormatCode = .binary
+        _ bytes: [UInt8], as: T.Type = T.self, type: PGDataType, format: PGFormat = .binary
     ) throws -> T {
         let padded: [UInt8] = [0xAA, 0xBB, 0xCC] + bytes + [0xDD]
         return try T.decode(from: padded[3..<(3 + bytes.count)], type: type, format: format)
@@ -32,7 +32,7 @@ enum Codec {
 
     /// The PGError thrown by decoding, or nil when decoding succeeded.
     static func decodeError<T: PGDecodable>(
-        _ bytes: [UInt8], as: T.Type, type: PGDataType, format: FormatCode = .binary
+        _ bytes: [UInt8], as: T.Type, type: PGDataType, format: PGFormat = .binary
     ) -> PGError? {
         pgError { _ = try decode(bytes, as: T.self, type: type, format: format) }
     }

@@ -71,12 +71,12 @@ import Testing
 
     @Test func theServersCancelAnswerToOurTimeoutIsATimeoutKeepingItsFields() {
         var budget = WaitBudget(purpose: .query(.seconds(1)), grace: .seconds(1), now: start)
-        let canceled = PGError.server([.sqlState: SQLState.queryCanceled, .message: "canceling statement due to user request"])
+        let canceled = PGError.server([.sqlState: PGSQLState.queryCanceled.rawValue, .message: "canceling statement due to user request"])
         #expect(budget.interpret(canceled) == canceled)  // no timeout yet: the user's own cancel
         _ = budget.deadlinePassed(now: start.advanced(by: .seconds(1)))
         let interpreted = budget.interpret(canceled)
         #expect(interpreted.code == .timeout)
-        #expect(interpreted.sqlState == SQLState.queryCanceled)
+        #expect(interpreted.sqlState == PGSQLState.queryCanceled)
         let other = PGError.server([.sqlState: "23505", .message: "duplicate key"])
         #expect(budget.interpret(other) == other)
     }

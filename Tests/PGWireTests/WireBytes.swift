@@ -1,4 +1,4 @@
-@testable import PGWire
+@_spi(Fuzzing) @testable import PGWire
 
 /// Byte-building helpers for the message tests.
 enum WireBytes {

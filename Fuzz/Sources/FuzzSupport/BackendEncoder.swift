@@ -79,7 +79,7 @@ enum BackendEncoder {
     }
 
     /// Fields in ascending order of their type byte, then the terminating zero.
-    static func serverFields(_ fields: [ServerField: String]) -> [UInt8] {
+    static func serverFields(_ fields: [PGServerField: String]) -> [UInt8] {
         fields.sorted { $0.key.rawValue < $1.key.rawValue }.flatMap { [$0.key.rawValue] + cString($0.value) } + [0]
     }
 

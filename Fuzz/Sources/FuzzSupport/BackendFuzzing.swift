@@ -99,7 +99,7 @@ public enum BackendFuzzing {
             return
         case (.errorResponse(let errorFields)?, .noticeResponse(let noticeFields)?):
             check(errorFields == noticeFields, "ErrorResponse and NoticeResponse decode the same fields differently")
-            check(!errorFields.keys.contains(ServerField(rawValue: 0)), "a field with type 0")
+            check(!errorFields.keys.contains(PGServerField(rawValue: 0)), "a field with type 0")
             _ = PGError.server(errorFields).description
         default:
             fail("ErrorResponse and NoticeResponse disagree on whether the body is valid")

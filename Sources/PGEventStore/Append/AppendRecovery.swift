@@ -36,7 +36,7 @@ extension EventStore {
         return EventStoreError(
             .versionConflict,
             "wrong expected version for stream \(stream ?? "?"): expected \(expected ?? "?"), actual \(actual.map(String.init) ?? "no stream")",
-            stream: stream, expectedVersion: expected, actualVersion: actual, underlying: error)
+            stream: stream, expectedVersion: expected.flatMap(ExpectedVersion.init), actualVersion: actual, underlying: error)
     }
 
     /// The original result when every event of `plan` is already stored as given, at

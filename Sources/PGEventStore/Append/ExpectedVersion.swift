@@ -3,6 +3,7 @@
 ///
 /// Versions are 1-based: a stream's version is the version of its last event, and a stream
 /// that was never written has none.
+@nonexhaustive
 public enum ExpectedVersion: Sendable, Hashable, CustomStringConvertible {
     /// No check.
     case any
@@ -22,6 +23,19 @@ public enum ExpectedVersion: Sendable, Hashable, CustomStringConvertible {
         case .noStream: "no_stream"
         case .streamExists: "exists"
         case .exact(let version): String(version)
+        }
+    }
+
+    /// The expectation that ``description`` writes as `text`: `any`, `no_stream`, `exists` or a
+    /// version number; nil for anything else.
+    public init?(_ text: String) {
+        switch text {
+        case "any": self = .any
+        case "no_stream": self = .noStream
+        case "exists": self = .streamExists
+        default:
+            guard let version = Int64(text), version >= 0 else { return nil }
+            self = .exact(version)
         }
     }
 

@@ -16,7 +16,7 @@ struct JSONText: PGArrayElement, Hashable {
         buffer.append(contentsOf: bytes)
     }
 
-    static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> JSONText {
+    static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> JSONText {
         JSONText(try PGRawJSON.decode(from: bytes, type: type, format: format))
     }
 }

@@ -24,13 +24,13 @@ public struct EventMetadata: Sendable, Hashable, Codable {
     /// The id of the event (or command) that directly caused this event.
     public var causationID: UUID?
     /// Any other keys, stored next to the ids.
-    public var extra: [String: JSONValue]
+    public var extra: [String: EventMetadata.Value]
 
     /// The JSON keys of the typed fields; reserved in ``extra``.
     static let correlationKey = "correlationId"
     static let causationKey = "causationId"
 
-    public init(correlationID: UUID? = nil, causationID: UUID? = nil, extra: [String: JSONValue] = [:]) {
+    public init(correlationID: UUID? = nil, causationID: UUID? = nil, extra: [String: EventMetadata.Value] = [:]) {
         self.correlationID = correlationID
         self.causationID = causationID
         self.extra = extra
@@ -98,7 +98,7 @@ extension EventMetadata {
             switch key.stringValue {
             case Self.correlationKey: correlationID = try Self.decodeID(key, in: container)
             case Self.causationKey: causationID = try Self.decodeID(key, in: container)
-            default: extra[key.stringValue] = try container.decode(JSONValue.self, forKey: key)
+            default: extra[key.stringValue] = try container.decode(EventMetadata.Value.self, forKey: key)
             }
         }
     }

@@ -9,7 +9,7 @@ public import PGWire
 ///
 /// Keep ``eventType`` stable once events are stored: it is what finds the Swift type again
 /// when they are read, and renaming the Swift type must not change it.
-public protocol EventType: Codable, Sendable {
+public protocol TypedEvent: Codable, Sendable {
     /// The name stored with each event of this type, such as `"OrderPlaced"`.
     static var eventType: String { get }
 }
@@ -62,8 +62,8 @@ public struct EventTypeRegistry: Sendable {
         self.decoder = decoder
     }
 
-    /// Registers `type` under its ``EventType/eventType`` name.
-    public mutating func register<E: EventType>(_ type: E.Type) {
+    /// Registers `type` under its ``TypedEvent/eventType`` name.
+    public mutating func register<E: TypedEvent>(_ type: E.Type) {
         register(type, as: E.eventType)
     }
 

@@ -173,7 +173,6 @@ private struct ExactlyOnceRunner {
         }
         if let failure = error as? HandlerFailure {
             if failure.error is CancellationError || failure.error is SubscriptionStop { throw failure.error }
-            if let pgError = failure.error as? PGError, pgError.code == .cancelled { throw failure.error }
             return .failed(failure.error)
         }
         // The store's own statement or the COMMIT failed: what the engine believes saved may

@@ -92,6 +92,7 @@ public struct SubscriptionOptions: Sendable {
 ///   queries, which end the subscription.
 public struct SubscriptionRetry: Sendable {
     /// What to do with an event that failed every attempt.
+    @nonexhaustive
     public enum PoisonPolicy: Sendable, Hashable {
         /// Record it in `subscription_parked`, move past it and go on.
         case park

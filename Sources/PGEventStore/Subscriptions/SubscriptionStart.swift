@@ -1,6 +1,7 @@
 /// Where a subscription starts when it has no checkpoint yet (its first run, or an unnamed
 /// follower). A subscription with a checkpoint always resumes after it; move it with
 /// ``EventStore/resetSubscription(_:to:)``.
+@nonexhaustive
 public enum SubscriptionStart: Sendable, Hashable {
     /// Before the first event: the whole log is handled.
     case start

@@ -73,7 +73,7 @@ struct SubscriptionStatements: Sendable {
     }
 
     /// SQLSTATE of ``saveShares``' refusal.
-    static let checkpointMovedState = "PGE02"
+    static let checkpointMovedState: PGSQLState = "PGE02"
 
     /// A batch: the read barrier, then up to $3 events after ($1, $2) below it, each with its
     /// share. Always one row at least (the barrier; event columns null when there are none).

@@ -8,6 +8,7 @@ extension PGConnection.Configuration {
     /// receives a password.
     public struct AuthenticationRequirement: Sendable, Equatable, CustomStringConvertible {
         /// An authentication method, by its `require_auth` name.
+        @nonexhaustive
         public enum Method: String, Sendable, CaseIterable, Hashable {
             case password
             case md5

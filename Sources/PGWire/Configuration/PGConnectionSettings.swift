@@ -18,6 +18,7 @@
 /// `service`, `replication`, `gssencmode=require` and a client encoding other than UTF8 are errors.
 public struct PGConnectionSettings: Sendable {
     /// Where a keyword's value came from.
+    @nonexhaustive
     public enum Source: Sendable, Hashable {
         case connectionString
         case environment(variable: String)

@@ -47,8 +47,8 @@ struct AuthenticationFlow {
         self.maxSCRAMIterations = maxSCRAMIterations
     }
 
-    /// The method the server chose, once it asked (``AuthenticationMethod/trust`` until then).
-    private(set) var method = AuthenticationMethod.trust
+    /// The method the server chose, once it asked (``PGAuthenticationMethod/trust`` until then).
+    private(set) var method = PGAuthenticationMethod.trust
 
     /// True once the server said AuthenticationOk.
     var isAuthenticated: Bool {
@@ -174,7 +174,8 @@ struct AuthenticationFlow {
 }
 
 /// How the connection authenticated, as chosen by the server's pg_hba.conf.
-public enum AuthenticationMethod: String, Sendable, Equatable {
+@nonexhaustive
+public enum PGAuthenticationMethod: String, Sendable, Equatable {
     /// No password was asked for (trust, peer, ident).
     case trust
     /// The password was sent in clear text (method `password`).

@@ -34,7 +34,7 @@ extension PGConnection {
         } catch is Poller.DeadlineExceeded {
             throw PGError(.timeout, "the cancel request to \(server) could not be sent within \(limit)")
         } catch is CancellationError {
-            throw PGError(.cancelled, "sending the cancel request to \(server) was cancelled")
+            throw CancellationError()
         }
         // The server closes the socket once it has read the request; waiting for that makes
         // sure the request was delivered before we return (libpq does the same).

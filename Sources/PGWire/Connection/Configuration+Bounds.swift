@@ -20,6 +20,7 @@ extension PGConnection.Configuration {
     }
 
     /// libpq's `channel_binding`.
+    @nonexhaustive
     public enum ChannelBinding: String, Sendable, CaseIterable {
         /// Never use channel binding.
         case disable

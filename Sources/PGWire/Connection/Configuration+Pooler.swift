@@ -26,6 +26,7 @@ extension PGConnection.Configuration {
     /// not know: ``statementTimeout``, ``options`` and ``runtimeParameters`` other than
     /// `application_name`, `TimeZone` and `DateStyle` need its `ignore_startup_parameters` or
     /// must be set on the server or role instead.
+    @nonexhaustive
     public enum PoolerMode: String, Sendable, CaseIterable {
         /// A direct connection, or a pooler in session mode: the session is this client's own.
         case none

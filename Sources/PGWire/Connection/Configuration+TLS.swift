@@ -5,6 +5,7 @@ extension PGConnection.Configuration {
     /// server's certificate only when a root certificate is given); `verify-ca` checks the
     /// certificate's chain; `verify-full` also checks the host name against the certificate's
     /// names.
+    @nonexhaustive
     public enum TLSMode: String, Sendable, CaseIterable {
         case disable, allow, prefer, require
         case verifyCA = "verify-ca"
@@ -12,6 +13,7 @@ extension PGConnection.Configuration {
     }
 
     /// libpq's `sslnegotiation`: how a TLS connection begins.
+    @nonexhaustive
     public enum TLSNegotiation: String, Sendable, CaseIterable {
         /// Ask with an SSLRequest first, and start TLS when the server answers 'S' (every
         /// PostgreSQL version).
@@ -23,6 +25,7 @@ extension PGConnection.Configuration {
 
     /// A TLS protocol version, as libpq's `ssl_min_protocol_version` and
     /// `ssl_max_protocol_version` name them.
+    @nonexhaustive
     public enum TLSProtocolVersion: String, Sendable, CaseIterable, Comparable {
         case tls1 = "TLSv1"
         case tls1_1 = "TLSv1.1"

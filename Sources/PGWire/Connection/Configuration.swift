@@ -24,11 +24,12 @@ extension PGConnection {
             }
 
             /// Where to connect: ``hostAddress`` if set, else ``host``.
-            public var endpoint: Endpoint { Endpoint(host: hostAddress ?? host, port: port) }
+            public var endpoint: PGEndpoint { PGEndpoint(host: hostAddress ?? host, port: port) }
             public var description: String { endpoint.description }
         }
 
         /// libpq's `target_session_attrs`: which kind of server among ``servers`` is acceptable.
+        @nonexhaustive
         public enum TargetSessionAttributes: String, Sendable, CaseIterable {
             case any
             case readWrite = "read-write"
@@ -39,6 +40,7 @@ extension PGConnection {
         }
 
         /// libpq's `load_balance_hosts` (PostgreSQL 16): the order in which ``servers`` are tried.
+        @nonexhaustive
         public enum LoadBalanceHosts: String, Sendable, CaseIterable {
             /// In the order given (the default): the first server that accepts and matches wins.
             case disable
@@ -119,7 +121,7 @@ extension PGConnection {
         /// read without a wait in the poller. A tuning knob for benchmarks.
         @_spi(Benchmarks) public var yieldAfterSend: Bool
         /// Size limits for incoming messages.
-        public var messageLimits: BackendMessageDecoder.Limits
+        public var messageLimits: PGMessageLimits
         /// How many prepared statements the connection keeps for repeated queries (LRU). Zero
         /// turns the cache off: every query then uses the unnamed statement, as PgBouncer in
         /// transaction mode requires (``poolerMode`` `.transaction` turns it off too).
@@ -137,7 +139,7 @@ extension PGConnection {
             applicationName: String? = nil,
             runtimeParameters: [String: String] = [:],
             connectTimeout: Duration? = .seconds(30),
-            messageLimits: BackendMessageDecoder.Limits = .init()
+            messageLimits: PGMessageLimits = .init()
         ) {
             self.servers = [Server(host: host, port: port)]
             self.user = user
@@ -183,7 +185,7 @@ extension PGConnection {
         }
 
         /// The first server's endpoint.
-        public var endpoint: Endpoint { servers.first?.endpoint ?? Endpoint(host: "localhost", port: 5432) }
+        public var endpoint: PGEndpoint { servers.first?.endpoint ?? PGEndpoint(host: "localhost", port: 5432) }
 
         /// Describes the target without the password.
         public var description: String {

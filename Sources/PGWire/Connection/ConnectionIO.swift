@@ -20,7 +20,7 @@ final class ConnectionIO {
     /// Sends a CancelRequest for the running statement, without waiting (set by the connection).
     var onCancel: @Sendable () -> Void = {}
 
-    init(socket: Socket, limits: BackendMessageDecoder.Limits, readSpin: Duration, yieldAfterSend: Bool) {
+    init(socket: Socket, limits: PGMessageLimits, readSpin: Duration, yieldAfterSend: Bool) {
         self.socket = socket
         self.decoder = BackendMessageDecoder(limits: limits)
         self.readSpin = readSpin

@@ -21,11 +21,9 @@ final class ExchangeLock: Sendable {
         _ = await acquire(cancellable: false)
     }
 
-    /// Takes the lock, or throws ``PGError/Code/cancelled`` as soon as the task is cancelled.
+    /// Takes the lock, or throws `CancellationError` as soon as the task is cancelled.
     func lockUnlessCancelled() async throws {
-        guard await acquire(cancellable: true) else {
-            throw PGError(.cancelled, "the task was cancelled while waiting for the connection")
-        }
+        guard await acquire(cancellable: true) else { throw CancellationError() }
     }
 
     private func acquire(cancellable: Bool) async -> Bool {

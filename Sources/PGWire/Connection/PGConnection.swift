@@ -19,10 +19,10 @@ public final class PGConnection: @unchecked Sendable {
 
     struct Shared {
         var parameters: [String: String] = [:]
-        var transactionStatus = TransactionStatus.idle
-        var backendKeyData: BackendKeyData?
-        var protocolNegotiation: NegotiateProtocolVersion?
-        var authenticationMethod = AuthenticationMethod.trust
+        var transactionStatus = PGTransactionStatus.idle
+        var backendKeyData: PGBackendKeyData?
+        var protocolNegotiation: PGProtocolNegotiation?
+        var authenticationMethod = PGAuthenticationMethod.trust
         /// Numbers the named prepared statements of this session.
         var statementCounter = 0
     }
@@ -188,19 +188,19 @@ public final class PGConnection: @unchecked Sendable {
     public var serverVersion: String? { parameter("server_version") }
 
     /// The transaction status reported by the last ReadyForQuery.
-    public var transactionStatus: TransactionStatus { shared.withLock { $0.transactionStatus } }
+    public var transactionStatus: PGTransactionStatus { shared.withLock { $0.transactionStatus } }
 
     /// The backend's process id and cancel key (BackendKeyData).
-    public var backendKeyData: BackendKeyData? { shared.withLock { $0.backendKeyData } }
+    public var backendKeyData: PGBackendKeyData? { shared.withLock { $0.backendKeyData } }
 
     /// The backend's process id, as in `pg_backend_pid()`.
     public var processID: Int32? { backendKeyData?.processID }
 
     /// The server's NegotiateProtocolVersion answer, if it sent one.
-    public var protocolNegotiation: NegotiateProtocolVersion? { shared.withLock { $0.protocolNegotiation } }
+    public var protocolNegotiation: PGProtocolNegotiation? { shared.withLock { $0.protocolNegotiation } }
 
     /// How this connection authenticated.
-    public var authenticationMethod: AuthenticationMethod { shared.withLock { $0.authenticationMethod } }
+    public var authenticationMethod: PGAuthenticationMethod { shared.withLock { $0.authenticationMethod } }
 
     /// True once ``close()`` was called or the connection broke.
     public var isClosed: Bool { closedFlag.load(ordering: .acquiring) }
@@ -356,7 +356,7 @@ public final class PGConnection: @unchecked Sendable {
     /// A server error that ends the current exchange, as the caller should see it: the
     /// server's answer to our own timeout's CancelRequest becomes ``PGError/Code/timeout``.
     /// Only with the read turn held.
-    func serverError(_ fields: [ServerField: String]) -> PGError {
+    func serverError(_ fields: [PGServerField: String]) -> PGError {
         io.budget.interpret(PGError.server(fields))
     }
 
@@ -389,7 +389,7 @@ public final class PGConnection: @unchecked Sendable {
     /// is shut down (not closed, as other tasks may still hold its descriptor) so every other
     /// exchange fails promptly too.
     func failExchange(_ error: any Error) -> any Error {
-        if let error = error as? PGError, Self.leavesConnectionUsable(error) { return error }
+        if let error = error as? PGError, Self.leavesConnectionUsable(error) { return error.thrownForm }
         let closedByUs = closedFlag.exchange(true, ordering: .acquiringAndReleasing)
         io.socket.shutdown()
         let listenerError = (error as? PGError).map {
@@ -400,9 +400,7 @@ public final class PGConnection: @unchecked Sendable {
         if closedByUs, let error = error as? PGError, error.code == .serverClosedConnection {
             return PGError(.closed, "the connection was closed while an operation was running")
         }
-        if let error = error as? PGError, error.code == .serverClosedConnection || error.code == .closed {
-            return error
-        }
+        if let error = error as? PGError { return error.thrownForm }
         return error
     }
 
@@ -470,18 +468,18 @@ public final class PGConnection: @unchecked Sendable {
     private static func leavesConnectionUsable(_ error: PGError) -> Bool {
         switch error.code {
         case .server, .invalidArgument, .decoding: return true
-        case .timeout, .cancelled: return error.sqlState == SQLState.queryCanceled
+        case .timeout, .cancelled: return error.sqlState == PGSQLState.queryCanceled
         default: return false
         }
     }
 
-    private static func isFatal(_ fields: [ServerField: String]) -> Bool {
+    private static func isFatal(_ fields: [PGServerField: String]) -> Bool {
         let severity = fields[.severity] ?? fields[.localizedSeverity]
         return severity == "FATAL" || severity == "PANIC"
     }
 
     /// Records a ReadyForQuery's transaction status.
-    func ready(_ status: TransactionStatus) {
+    func ready(_ status: PGTransactionStatus) {
         shared.withLock { $0.transactionStatus = status }
     }
 }

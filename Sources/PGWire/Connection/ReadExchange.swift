@@ -90,7 +90,7 @@ final class ReadExchange<Machine: Sendable>: Sendable {
     /// and throws the server's error if the exchange reported one.
     func finish(commandTag: String?, _ outcome: ExchangeEnd) throws {
         connection.ready(outcome.status)
-        let failure = outcome.error.map { connection.serverError($0) }
+        let failure = outcome.error.map { connection.serverError($0).thrownForm }
         end(commandTag: commandTag, failure: failure)
         if let failure { throw failure }
     }
@@ -130,6 +130,9 @@ extension PGConnection {
             do {
                 _ = try await Self.readToEnd(self)
             } catch let error as PGError where error.code == .server || error.sqlState != nil {
+                continue
+            } catch is CancellationError {
+                // The server's answer to the CancelRequest of the dropped exchange's task.
                 continue
             } catch {
                 throw failExchange(error)

@@ -75,7 +75,7 @@ final class ReadQueue: Sendable {
             waiter?.resume(returning: false)
         }
         if !gotTurn {
-            throw PGError(.cancelled, "the task was cancelled while waiting for its turn on the connection")
+            throw CancellationError()
         }
     }
 

@@ -4,16 +4,17 @@ import Synchronization
 /// The result of one statement run through the simple query protocol.
 public struct SimpleQueryResult: Sendable, Equatable {
     /// The columns, empty for statements that return no rows.
-    public var columns: [ColumnDescription]
-    /// The rows, in text format: read them with ``DataRow/text(at:)``.
-    public var rows: [DataRow]
+    public let columns: PGColumns
+    /// The rows, in text format: read them with ``PGRow/text(at:)`` or ``PGRow/decode(_:at:)``.
+    public let rows: [PGRow]
     /// The command tag, for example `SELECT 2`, `INSERT 0 1` or `CREATE TABLE`; empty for an
     /// empty statement.
-    public var commandTag: String
+    public let commandTag: String
 
-    public init(columns: [ColumnDescription], rows: [DataRow], commandTag: String) {
-        self.columns = columns
-        self.rows = rows
+    init(columns: [PGColumnDescription], rows: [DataRow], commandTag: String) {
+        let shared = columns.isEmpty ? PGColumns.empty : PGColumns(columns)
+        self.columns = shared
+        self.rows = rows.map { PGRow(columns: shared, data: $0) }
         self.commandTag = commandTag
     }
 
@@ -25,7 +26,7 @@ public struct SimpleQueryResult: Sendable, Equatable {
 
     /// The index of the column named `name`, if any.
     public func columnIndex(_ name: String) -> Int? {
-        columns.firstIndex { $0.name == name }
+        columns.index(of: name)
     }
 }
 

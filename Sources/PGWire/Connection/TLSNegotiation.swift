@@ -30,7 +30,7 @@ enum TLSAttempt: Equatable {
     case direct
 
     /// The first attempt for `tls` over `endpoint`. (allow's retry over TLS is `.request(required: true)`.)
-    init(_ tls: PGConnection.Configuration.TLS, endpoint: Endpoint) {
+    init(_ tls: PGConnection.Configuration.TLS, endpoint: PGEndpoint) {
         if case .unixSocket = endpoint {
             self = .plaintext
             return

@@ -109,11 +109,18 @@ struct WaitBudget: Sendable, Equatable {
     }
 
     /// The error to report for a server error that ended the exchange: the server's
-    /// `query_canceled` answer to our own timeout's CancelRequest is a timeout.
+    /// `query_canceled` answer to our own timeout's CancelRequest is a timeout, and its answer
+    /// to the CancelRequest sent for a cancelled task is ``PGError/Code/cancelled`` (which the
+    /// caller receives as `CancellationError`, see ``PGError/thrownForm``).
     func interpret(_ error: PGError) -> PGError {
-        guard interruption == .timedOut, error.code == .server, error.sqlState == SQLState.queryCanceled,
-            case .query(let limit) = purpose
-        else { return error }
-        return PGError(.timeout, "the query did not finish within \(limit) and was cancelled", serverFields: error.serverFields)
+        guard error.code == .server, error.sqlState == PGSQLState.queryCanceled else { return error }
+        switch (interruption, purpose) {
+        case (.timedOut, .query(let limit)):
+            return PGError(.timeout, "the query did not finish within \(limit) and was cancelled", serverFields: error.serverFields)
+        case (.cancelled, _):
+            return PGError(.cancelled, "the task was cancelled and the server cancelled the statement", serverFields: error.serverFields)
+        default:
+            return error
+        }
     }
 }

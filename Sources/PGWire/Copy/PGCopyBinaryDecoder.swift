@@ -16,6 +16,7 @@
 /// differs from the first row's, bytes after the trailer) throws ``PGError/Code/protocolViolation``;
 /// a row larger than ``maximumRowByteCount`` throws ``PGError/Code/messageTooLarge``. After a
 /// throw the decoder keeps throwing the same error.
+@_spi(Fuzzing)
 public struct PGCopyBinaryDecoder: Sendable {
     private enum Phase: Sendable {
         case header

@@ -17,6 +17,7 @@
 /// (an `Int64` for `int8`, ``PGRawJSON`` or ``PGJSON`` for `jsonb`, whose format starts with a
 /// version byte; a `String` is only right for the text types). A mismatch makes the server
 /// reject the data.
+@_spi(Fuzzing)
 public struct PGCopyRowEncoder: Sendable {
     @usableFromInline var storage: [UInt8]
     @usableFromInline var rows = 0

@@ -60,8 +60,9 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidConfiguration = Code(.invalidConfiguration)
         /// The TLS handshake or a TLS read or write failed.
         public static let tlsFailed = Code(.tlsFailed)
-        /// The operation was cancelled.
-        public static let cancelled = Code(.cancelled)
+        /// Internal: a cancelled task, before the error reaches the caller, who gets
+        /// `CancellationError` instead (``PGError/thrownForm``).
+        static let cancelled = Code(.cancelled)
         /// An argument cannot be sent to the server (for example a string containing a NUL byte).
         public static let invalidArgument = Code(.invalidArgument)
         /// A result value could not be decoded into the requested Swift type; see ``decodingContext``.
@@ -83,7 +84,7 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// Every field of the server's ErrorResponse, keyed by its protocol field type. Empty unless
     /// ``code`` is ``Code/server`` (or the error wraps a server error, such as a 28P01 during authentication).
-    public var serverFields: [ServerField: String]
+    public var serverFields: [PGServerField: String]
     /// The system error number for socket failures, if any.
     public var errno: Int32?
     /// For ``Code/decoding`` errors: the column, PostgreSQL type and Swift type involved.
@@ -92,7 +93,7 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible {
     public init(
         _ code: Code,
         _ message: String,
-        serverFields: [ServerField: String] = [:],
+        serverFields: [PGServerField: String] = [:],
         errno: Int32? = nil
     ) {
         self.code = code
@@ -102,7 +103,7 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Builds a ``Code/server`` error from the fields of an ErrorResponse.
-    public static func server(_ fields: [ServerField: String]) -> PGError {
+    public static func server(_ fields: [PGServerField: String]) -> PGError {
         PGError(.server, fields[.message] ?? "server error", serverFields: fields)
     }
 
@@ -113,5 +114,14 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible {
         if let detail = serverFields[.detail] { text += " DETAIL: \(detail)" }
         if let hint = serverFields[.hint] { text += " HINT: \(hint)" }
         return text
+    }
+}
+
+extension PGError {
+    /// What the caller receives for this error: `CancellationError` for a cancelled task (the
+    /// one error PGWire reports for cancellation, as Swift's own APIs do), the error itself
+    /// otherwise. Every path that ends an exchange throws this form.
+    var thrownForm: any Error {
+        code == .cancelled ? CancellationError() : self
     }
 }

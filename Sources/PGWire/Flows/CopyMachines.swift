@@ -17,7 +17,7 @@ struct CopyInMachine: FlowMachine {
         case copying
         /// CopyDone or CopyFail went out.
         case ending(commandTag: String?)
-        case failed([ServerField: String])
+        case failed([PGServerField: String])
         /// The statement was not a COPY FROM STDIN.
         case notACopy
         case finished
@@ -31,7 +31,7 @@ struct CopyInMachine: FlowMachine {
     }
 
     /// True while the server has reported an error and the copy must stop.
-    var serverError: [ServerField: String]? {
+    var serverError: [PGServerField: String]? {
         if case .failed(let fields) = state { return fields }
         return nil
     }
@@ -88,7 +88,7 @@ struct CopyOutMachine: FlowMachine {
         case copying
         /// CopyDone came; CommandComplete and ReadyForQuery follow.
         case ending(commandTag: String?)
-        case failed([ServerField: String])
+        case failed([PGServerField: String])
         case finished
     }
 

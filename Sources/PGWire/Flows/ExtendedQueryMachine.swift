@@ -24,7 +24,7 @@ struct ExtendedQueryMachine: FlowMachine {
         case rows(PGColumns)
         /// CommandComplete, EmptyQueryResponse or PortalSuspended came; ReadyForQuery next.
         case completed(commandTag: String?)
-        case failed([ServerField: String])
+        case failed([PGServerField: String])
         case finished
     }
 

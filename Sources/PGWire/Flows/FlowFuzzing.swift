@@ -180,8 +180,8 @@ public enum PGFlowFuzzing {
         }
     }
 
-    private static func column(_ name: String) -> ColumnDescription {
-        ColumnDescription(
+    private static func column(_ name: String) -> PGColumnDescription {
+        PGColumnDescription(
             name: name, tableOID: 0, columnAttributeNumber: 0, dataTypeOID: 23, dataTypeSize: 4, typeModifier: -1,
             format: .binary)
     }
@@ -191,7 +191,7 @@ public enum PGFlowFuzzing {
     private static func message(_ kind: UInt8, _ detail: UInt8) -> BackendMessage {
         let small = Int(detail & 0x03)
         switch kind % 22 {
-        case 0: return .readyForQuery([TransactionStatus.idle, .inTransaction, .failed][Int(detail) % 3])
+        case 0: return .readyForQuery([PGTransactionStatus.idle, .inTransaction, .failed][Int(detail) % 3])
         case 1: return .dataRow(DataRow(columns: (0..<small).map { _ in [0, 0, 0, detail] }))
         case 2: return .rowDescription((0..<small).map { column("c\($0)") })
         case 3: return .commandComplete(detail & 0x80 != 0 ? "COPY \(detail)" : "SELECT \(small)")
@@ -215,8 +215,8 @@ public enum PGFlowFuzzing {
                 .gss, .sspi, .kerberosV5, .sasl(mechanisms: ["OTHER"]),
             ]
             return .authentication(requests[Int(detail) % requests.count])
-        case 18: return .backendKeyData(BackendKeyData(processID: Int32(detail), secretKey: [1, 2, 3, 4]))
-        case 19: return .negotiateProtocolVersion(NegotiateProtocolVersion(newestMinorVersion: 0, unrecognizedOptions: []))
+        case 18: return .backendKeyData(PGBackendKeyData(processID: Int32(detail), secretKey: [1, 2, 3, 4]))
+        case 19: return .negotiateProtocolVersion(PGProtocolNegotiation(newestMinorVersion: 0, unrecognizedOptions: []))
         case 20: return .functionCallResponse(detail & 1 == 0 ? nil : [detail])
         default: return .parameterStatus(name: "p\(detail)", value: "v")
         }

@@ -56,6 +56,6 @@ func checkedRow(_ data: DataRow, columnCount: Int) throws(PGError) -> DataRow {
 /// How an exchange ended at its ReadyForQuery: the transaction status, and the server's error
 /// if one was reported on the way (the error is thrown only now, when the session is in step).
 struct ExchangeEnd: Equatable {
-    var status: TransactionStatus
-    var error: [ServerField: String]?
+    var status: PGTransactionStatus
+    var error: [PGServerField: String]?
 }

@@ -15,8 +15,8 @@ struct PipelineMachine: FlowMachine {
         /// A result per statement (empty for a failed one).
         var results: [PGQueryResult] = []
         /// The server errors, by statement index.
-        var failures: [Int: [ServerField: String]] = [:]
-        var status = TransactionStatus.idle
+        var failures: [Int: [PGServerField: String]] = [:]
+        var status = PGTransactionStatus.idle
     }
 
     /// Per statement: its columns when its portal was not described.
@@ -86,7 +86,7 @@ struct PipelineMachine: FlowMachine {
         if outcome.results.count < count { columns = known[outcome.results.count] ?? .empty }
     }
 
-    private mutating func ready(_ status: TransactionStatus) throws -> Action {
+    private mutating func ready(_ status: PGTransactionStatus) throws -> Action {
         outcome.status = status
         if syncEach {
             guard currentAnswered else {

@@ -3,15 +3,15 @@
 struct PrepareMachine: FlowMachine {
     enum Action: Equatable {
         case read
-        case finished(parameterTypes: [PGDataType], columns: [ColumnDescription], ExchangeEnd)
+        case finished(parameterTypes: [PGDataType], columns: [PGColumnDescription], ExchangeEnd)
     }
 
     private enum State {
         case parsing
         case describingParameters
         case describingColumns([UInt32])
-        case described([UInt32], [ColumnDescription])
-        case failed([ServerField: String])
+        case described([UInt32], [PGColumnDescription])
+        case failed([PGServerField: String])
         case finished
     }
 
@@ -62,7 +62,7 @@ struct DrainMachine: FlowMachine {
     }
 
     private var commandTag: String?
-    private var error: [ServerField: String]?
+    private var error: [PGServerField: String]?
     private(set) var isFinished = false
 
     mutating func end() { isFinished = true }

@@ -14,13 +14,13 @@ struct SimpleQueryMachine: FlowMachine {
         /// Between statements (or before the first).
         case betweenResults
         /// Rows of a statement whose RowDescription came.
-        case rows(columns: [ColumnDescription])
+        case rows(columns: [PGColumnDescription])
         /// COPY TO STDOUT data being skipped.
         case copyOut
         /// CopyFail sent: the server's error comes next.
         case copyFailing
         /// An error came: only ReadyForQuery may follow.
-        case failed([ServerField: String])
+        case failed([PGServerField: String])
         case finished
     }
 

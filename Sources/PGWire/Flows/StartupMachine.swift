@@ -8,12 +8,12 @@ struct StartupMachine: FlowMachine {
         /// Nothing to do; read on.
         case read
         /// Startup is over: the session is ready.
-        case ready(TransactionStatus)
+        case ready(PGTransactionStatus)
     }
 
     private var authentication: AuthenticationFlow
-    private(set) var backendKeyData: BackendKeyData?
-    private(set) var negotiation: NegotiateProtocolVersion?
+    private(set) var backendKeyData: PGBackendKeyData?
+    private(set) var negotiation: PGProtocolNegotiation?
     private(set) var isFinished = false
 
     init(authentication: AuthenticationFlow) {
@@ -21,7 +21,7 @@ struct StartupMachine: FlowMachine {
     }
 
     /// How the server had us authenticate.
-    var method: AuthenticationMethod { authentication.method }
+    var method: PGAuthenticationMethod { authentication.method }
 
     mutating func end() { isFinished = true }
 

@@ -75,17 +75,17 @@ extension BackendMessageDecoder {
         }
     }
 
-    private static func decodeBackendKeyData(_ reader: inout ByteReader) throws(PGError) -> BackendKeyData {
+    private static func decodeBackendKeyData(_ reader: inout ByteReader) throws(PGError) -> PGBackendKeyData {
         let processID = try reader.readInt32("process ID")
         // Protocol 3.0 sends a 4-byte key; 3.2 allows 4 to 256 bytes.
         guard (4...256).contains(reader.remaining) else {
             throw reader.violation("secret key of \(reader.remaining) bytes, expected 4 to 256")
         }
-        return BackendKeyData(processID: processID, secretKey: reader.readRest())
+        return PGBackendKeyData(processID: processID, secretKey: reader.readRest())
     }
 
-    private static func decodeFormat(_ raw: Int16, _ reader: ByteReader) throws(PGError) -> FormatCode {
-        guard let format = FormatCode(rawValue: raw) else {
+    private static func decodeFormat(_ raw: Int16, _ reader: ByteReader) throws(PGError) -> PGFormat {
+        guard let format = PGFormat(rawValue: raw) else {
             throw reader.violation("invalid format code \(raw)")
         }
         return format
@@ -93,14 +93,14 @@ extension BackendMessageDecoder {
 
     private static func decodeCopyResponse(_ reader: inout ByteReader) throws(PGError) -> CopyResponse {
         let overall = try reader.readUInt8("overall format")
-        guard let format = FormatCode(rawValue: Int16(overall)) else {
+        guard let format = PGFormat(rawValue: Int16(overall)) else {
             throw reader.violation("invalid overall format \(overall)")
         }
         let count = try reader.readCount16("column count")
         guard count * 2 == reader.remaining else {
             throw reader.violation("\(count) column formats in \(reader.remaining) bytes")
         }
-        var formats: [FormatCode] = []
+        var formats: [PGFormat] = []
         formats.reserveCapacity(count)
         for _ in 0..<count {
             formats.append(try decodeFormat(try reader.readInt16("column format"), reader))
@@ -110,12 +110,12 @@ extension BackendMessageDecoder {
 
     /// The fields of an ErrorResponse or NoticeResponse: a type byte and a string each, ended by a
     /// zero byte. A field type repeated keeps the last value.
-    private static func decodeFields(_ reader: inout ByteReader) throws(PGError) -> [ServerField: String] {
-        var fields: [ServerField: String] = [:]
+    private static func decodeFields(_ reader: inout ByteReader) throws(PGError) -> [PGServerField: String] {
+        var fields: [PGServerField: String] = [:]
         while true {
             let code = try reader.readUInt8("field type")
             if code == 0 { return fields }
-            fields[ServerField(rawValue: code)] = try reader.readCString("field value")
+            fields[PGServerField(rawValue: code)] = try reader.readCString("field value")
         }
     }
 
@@ -127,7 +127,7 @@ extension BackendMessageDecoder {
 
     private static func decodeNegotiateProtocolVersion(
         _ reader: inout ByteReader
-    ) throws(PGError) -> NegotiateProtocolVersion {
+    ) throws(PGError) -> PGProtocolNegotiation {
         // The protocol documentation calls this the newest minor version, but servers send the
         // whole version code (major << 16 | minor: 196608 for 3.0), as libpq expects. Keep the
         // minor part either way.
@@ -141,7 +141,7 @@ extension BackendMessageDecoder {
         var options: [String] = []
         options.reserveCapacity(Int(count))
         for _ in 0..<count { options.append(try reader.readCString("option name")) }
-        return NegotiateProtocolVersion(newestMinorVersion: minor, unrecognizedOptions: options)
+        return PGProtocolNegotiation(newestMinorVersion: minor, unrecognizedOptions: options)
     }
 
     private static func decodeNotification(_ reader: inout ByteReader) throws(PGError) -> PGNotification {
@@ -163,9 +163,9 @@ extension BackendMessageDecoder {
         return oids
     }
 
-    private static func decodeTransactionStatus(_ reader: inout ByteReader) throws(PGError) -> TransactionStatus {
+    private static func decodeTransactionStatus(_ reader: inout ByteReader) throws(PGError) -> PGTransactionStatus {
         let byte = try reader.readUInt8("transaction status")
-        guard let status = TransactionStatus(rawValue: byte) else {
+        guard let status = PGTransactionStatus(rawValue: byte) else {
             throw reader.violation("invalid transaction status \(hex(byte))")
         }
         return status
@@ -174,12 +174,12 @@ extension BackendMessageDecoder {
     /// Each column takes at least 19 bytes: an empty name's NUL, then 4+2+4+2+4+2 bytes.
     private static let minimumColumnDescriptionSize = 19
 
-    private static func decodeRowDescription(_ reader: inout ByteReader) throws(PGError) -> [ColumnDescription] {
+    private static func decodeRowDescription(_ reader: inout ByteReader) throws(PGError) -> [PGColumnDescription] {
         let count = try reader.readCount16("column count")
         guard count <= reader.remaining / minimumColumnDescriptionSize else {
             throw reader.violation("\(count) columns cannot fit in \(reader.remaining) bytes")
         }
-        var columns: [ColumnDescription] = []
+        var columns: [PGColumnDescription] = []
         columns.reserveCapacity(count)
         for _ in 0..<count {
             let name = try reader.readCString("column name")
@@ -190,7 +190,7 @@ extension BackendMessageDecoder {
             let modifier = try reader.readInt32("type modifier")
             let format = try decodeFormat(try reader.readInt16("format code"), reader)
             columns.append(
-                ColumnDescription(
+                PGColumnDescription(
                     name: name, tableOID: tableOID, columnAttributeNumber: attribute, dataTypeOID: typeOID,
                     dataTypeSize: size, typeModifier: modifier, format: format))
         }

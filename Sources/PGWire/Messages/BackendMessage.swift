@@ -2,11 +2,12 @@
 /// (and 3.2's longer cancel keys in BackendKeyData).
 ///
 /// Produced by ``BackendMessageDecoder``; pure values with no I/O.
+@_spi(Fuzzing)
 public enum BackendMessage: Sendable, Equatable {
     /// `R`: an authentication request or result.
     case authentication(AuthenticationRequest)
     /// `K`: the process id and secret key used for CancelRequest.
-    case backendKeyData(BackendKeyData)
+    case backendKeyData(PGBackendKeyData)
     /// `2`
     case bindComplete
     /// `3`
@@ -28,15 +29,15 @@ public enum BackendMessage: Sendable, Equatable {
     /// `I`: the query string was empty.
     case emptyQueryResponse
     /// `E`: the server reports an error.
-    case errorResponse([ServerField: String])
+    case errorResponse([PGServerField: String])
     /// `V`: the result of a function call; `nil` for SQL NULL.
     case functionCallResponse([UInt8]?)
     /// `v`: the server does not support the requested minor version or some protocol options.
-    case negotiateProtocolVersion(NegotiateProtocolVersion)
+    case negotiateProtocolVersion(PGProtocolNegotiation)
     /// `n`: the statement returns no rows.
     case noData
     /// `N`: a warning or notice, with the same fields as an error.
-    case noticeResponse([ServerField: String])
+    case noticeResponse([PGServerField: String])
     /// `A`: an asynchronous notification from LISTEN/NOTIFY.
     case notificationResponse(PGNotification)
     /// `t`: the parameter types of a prepared statement.
@@ -48,12 +49,13 @@ public enum BackendMessage: Sendable, Equatable {
     /// `s`: an Execute's row limit was reached.
     case portalSuspended
     /// `Z`: the server is ready for a new query; carries the transaction status.
-    case readyForQuery(TransactionStatus)
+    case readyForQuery(PGTransactionStatus)
     /// `T`: the columns of the rows to come.
-    case rowDescription([ColumnDescription])
+    case rowDescription([PGColumnDescription])
 }
 
 /// The body of an `R` message.
+@_spi(Fuzzing)
 public enum AuthenticationRequest: Sendable, Equatable {
     /// 0: authentication succeeded.
     case ok
@@ -93,7 +95,7 @@ public enum AuthenticationRequest: Sendable, Equatable {
 }
 
 /// The body of a `K` message. Protocol 3.0 sends a 4-byte key; 3.2 allows up to 256 bytes.
-public struct BackendKeyData: Sendable, Equatable {
+public struct PGBackendKeyData: Sendable, Equatable {
     public var processID: Int32
     public var secretKey: [UInt8]
     public init(processID: Int32, secretKey: [UInt8]) {
@@ -103,25 +105,26 @@ public struct BackendKeyData: Sendable, Equatable {
 }
 
 /// The body of `G`, `H` and `W` messages.
+@_spi(Fuzzing)
 public struct CopyResponse: Sendable, Equatable {
     /// The overall COPY format.
-    public var format: FormatCode
+    public var format: PGFormat
     /// One format per column (all equal to ``format`` when it is text).
-    public var columnFormats: [FormatCode]
-    public init(format: FormatCode, columnFormats: [FormatCode]) {
+    public var columnFormats: [PGFormat]
+    public init(format: PGFormat, columnFormats: [PGFormat]) {
         self.format = format
         self.columnFormats = columnFormats
     }
 }
 
 /// Text (0) or binary (1).
-public enum FormatCode: Int16, Sendable, Equatable {
+public enum PGFormat: Int16, Sendable, Equatable {
     case text = 0
     case binary = 1
 }
 
 /// The body of a `v` message.
-public struct NegotiateProtocolVersion: Sendable, Equatable {
+public struct PGProtocolNegotiation: Sendable, Equatable {
     /// The newest minor protocol version the server supports for the requested major version
     /// (servers send the whole version code; the decoder keeps its minor part).
     public var newestMinorVersion: Int32
@@ -150,7 +153,7 @@ public struct PGNotification: Sendable, Equatable {
 }
 
 /// The transaction status carried by ReadyForQuery.
-public enum TransactionStatus: UInt8, Sendable, Equatable {
+public enum PGTransactionStatus: UInt8, Sendable, Equatable {
     /// `I`: not in a transaction block.
     case idle = 73
     /// `T`: in a transaction block.
@@ -160,7 +163,7 @@ public enum TransactionStatus: UInt8, Sendable, Equatable {
 }
 
 /// One column of a RowDescription.
-public struct ColumnDescription: Sendable, Equatable {
+public struct PGColumnDescription: Sendable, Equatable {
     public var name: String
     /// The OID of the source table, or 0.
     public var tableOID: UInt32
@@ -172,11 +175,11 @@ public struct ColumnDescription: Sendable, Equatable {
     public var dataTypeSize: Int16
     /// The type modifier (`pg_attribute.atttypmod`).
     public var typeModifier: Int32
-    public var format: FormatCode
+    public var format: PGFormat
 
     public init(
         name: String, tableOID: UInt32, columnAttributeNumber: Int16, dataTypeOID: UInt32,
-        dataTypeSize: Int16, typeModifier: Int32, format: FormatCode
+        dataTypeSize: Int16, typeModifier: Int32, format: PGFormat
     ) {
         self.name = name
         self.tableOID = tableOID

@@ -8,23 +8,10 @@
 /// ``PGError/Code/messageTooLarge``, both reported as soon as the 5-byte header is there. Each
 /// body must be consumed exactly. After a throw the decoder keeps throwing the same error: the
 /// stream has lost sync and the connection must close.
+@_spi(Fuzzing)
 public struct BackendMessageDecoder: Sendable {
-    /// Caps on a message's declared length, which counts the 4 length bytes but not the type byte.
-    public struct Limits: Sendable, Equatable {
-        /// Max length (incl. the 4 length bytes) of messages other than the "long" types. libpq
-        /// treats a non-row message over 30,000 bytes as lost sync.
-        public var maxShortMessageLength: Int = 30_000
-        /// Max length for the types that may be long: DataRow 'D', CopyData 'd', RowDescription
-        /// 'T', ErrorResponse 'E', NoticeResponse 'N', NotificationResponse 'A',
-        /// FunctionCallResponse 'V', and ParameterDescription 't' (4 bytes per parameter, so a
-        /// statement with more than 7,499 parameters describes itself in over 30,000 bytes).
-        public var maxLongMessageLength: Int = 1 << 30
-
-        public init(maxShortMessageLength: Int = 30_000, maxLongMessageLength: Int = 1 << 30) {
-            self.maxShortMessageLength = maxShortMessageLength
-            self.maxLongMessageLength = maxLongMessageLength
-        }
-    }
+    /// The caps on message lengths: ``PGMessageLimits``.
+    public typealias Limits = PGMessageLimits
 
     public var limits: Limits
 
@@ -325,5 +312,25 @@ extension BackendMessageDecoder {
 
     static func violation(type: UInt8, _ detail: String) -> PGError {
         PGError(.protocolViolation, "malformed \(name(of: type)) message: \(detail)")
+    }
+}
+
+/// Caps on the declared length of a message from the server, which counts the 4 length bytes
+/// but not the type byte (``PGConnection/Configuration/messageLimits``). A longer message closes
+/// the connection with ``PGError/Code/messageTooLarge`` before its body is read.
+public struct PGMessageLimits: Sendable, Equatable {
+    /// Max length (incl. the 4 length bytes) of messages other than the "long" types. libpq
+    /// treats a non-row message over 30,000 bytes as lost sync.
+    public var maxShortMessageLength: Int = 30_000
+    /// Max length for the types that may be long: DataRow 'D', CopyData 'd', RowDescription
+    /// 'T', ErrorResponse 'E', NoticeResponse 'N', NotificationResponse 'A',
+    /// FunctionCallResponse 'V', and ParameterDescription 't' (4 bytes per parameter, so a
+    /// statement with more than 7,499 parameters describes itself in over 30,000 bytes).
+    public var maxLongMessageLength: Int = 1 << 30
+
+    /// Caps of `maxShortMessageLength` and `maxLongMessageLength` bytes.
+    public init(maxShortMessageLength: Int = 30_000, maxLongMessageLength: Int = 1 << 30) {
+        self.maxShortMessageLength = maxShortMessageLength
+        self.maxLongMessageLength = maxLongMessageLength
     }
 }

@@ -2,6 +2,7 @@
 ///
 /// The decoder validates every length before building a `DataRow`, so reading a column never
 /// fails and never reads outside the row.
+@_spi(Fuzzing)
 public struct DataRow: Sendable, Equatable {
     /// The message body as received: Int16 column count, then for each column an Int32 length
     /// (-1 for NULL) followed by that many bytes.

@@ -8,6 +8,7 @@
 /// protocol, a message under the server's 1 GB limit) and, when it throws, leaves ``buffer``
 /// exactly as it was. Error messages name the argument but never show a password or a
 /// parameter value.
+@_spi(Fuzzing)
 public struct FrontendMessageEncoder: Sendable {
     public private(set) var buffer: [UInt8]
 
@@ -133,9 +134,9 @@ public struct FrontendMessageEncoder: Sendable {
     public mutating func bind(
         portalName: String,
         statementName: String,
-        parameterFormats: [FormatCode],
+        parameterFormats: [PGFormat],
         parameters: [[UInt8]?],
-        resultFormats: [FormatCode]
+        resultFormats: [PGFormat]
     ) throws {
         try Self.checkCString(portalName, "portal name")
         try Self.checkCString(statementName, "statement name")
@@ -165,10 +166,10 @@ public struct FrontendMessageEncoder: Sendable {
     public mutating func bind(
         portalName: String,
         statementName: String,
-        parameterFormats: [FormatCode],
+        parameterFormats: [PGFormat],
         parameterCount: Int,
         encodedParameters: [UInt8],
-        resultFormats: [FormatCode]
+        resultFormats: [PGFormat]
     ) throws {
         try Self.checkCString(portalName, "portal name")
         try Self.checkCString(statementName, "statement name")
@@ -303,7 +304,7 @@ extension FrontendMessageEncoder {
         buffer.append(0)
     }
 
-    mutating func appendFormats(_ formats: [FormatCode]) {
+    mutating func appendFormats(_ formats: [PGFormat]) {
         appendInt16(UInt16(formats.count))
         for format in formats { appendInt16(UInt16(format.rawValue)) }
     }

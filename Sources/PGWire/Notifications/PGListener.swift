@@ -123,13 +123,13 @@ public final class PGListener: Sendable {
         return try await withTaskCancellationHandler {
             try await waitForConnection(id)
         } onCancel: {
-            self.endWait(id, PGError(.cancelled, "waiting for the listener connection was cancelled"))
+            self.endWait(id, CancellationError())
         }
     }
 
     private func waitForConnection(_ id: UInt64) async throws -> PGConnection {
-        enum Now { case ready(PGConnection), wait(UInt64), failed(PGError) }
-        if Task.isCancelled { throw PGError(.cancelled, "waiting for the listener connection was cancelled") }
+        enum Now { case ready(PGConnection), wait(UInt64), failed(any Error) }
+        if Task.isCancelled { throw CancellationError() }
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PGConnection, any Error>) in
             let now = state.withLock { state -> Now in
                 switch state.phase {
@@ -139,7 +139,7 @@ public final class PGListener: Sendable {
                     return .ready(connection)
                 case .connected, .waiting:
                     // Checked under the lock: a cancellation after this finds the waiter.
-                    if Task.isCancelled { return .failed(PGError(.cancelled, "waiting for the listener connection was cancelled")) }
+                    if Task.isCancelled { return .failed(CancellationError()) }
                     state.waiters[id] = continuation
                     if state.supervisor == nil { state.supervisor = Task { await self.supervise() } }
                     return .wait(id)
@@ -154,7 +154,7 @@ public final class PGListener: Sendable {
     }
 
     /// Ends one waiter's wait with `error`, if it still waits.
-    private func endWait(_ id: UInt64, _ error: PGError) {
+    private func endWait(_ id: UInt64, _ error: any Error) {
         let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
         waiter?.resume(throwing: error)
     }

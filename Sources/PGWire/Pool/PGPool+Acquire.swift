@@ -16,7 +16,7 @@ extension PGPool {
     /// - Throws: what `body` throws; or, acquiring: ``PGError/Code/timeout`` when no connection
     ///   became free within ``Configuration/acquireTimeout``, the connect error when a new
     ///   connection could not be opened, ``PGError/Code/closed`` once the pool is closing, and
-    ///   ``PGError/Code/cancelled`` when the task was cancelled.
+    ///   `CancellationError` when the task was cancelled.
     @discardableResult
     public func withConnection<T>(_ body: (PGConnection) async throws -> T) async throws -> T {
         let connection = try await acquire()
@@ -49,7 +49,7 @@ extension PGPool {
     /// Takes a connection: an idle one at once (checked first if it sat idle), else waits in
     /// line for one given back or newly opened, within the acquire timeout.
     func acquire() async throws -> PGConnection {
-        if Task.isCancelled { throw error(for: .cancelled) }
+        if Task.isCancelled { throw CancellationError() }
         let start = ContinuousClock.now
         let deadline = start.advanced(byAtMost: configuration.acquireTimeout)
         var now = start
@@ -68,10 +68,10 @@ extension PGPool {
                     // Cancelled just as a connection arrived: it was not used, so it goes back
                     // as it is (to the next waiter, most likely).
                     await putBack(handout.connection)
-                    throw error(for: .cancelled)
+                    throw CancellationError()
                 }
             case .fail(let failure):
-                throw error(for: failure)
+                throw error(for: failure).thrownForm
             }
             let usable = handout.needsCheck ? await check(handout.connection) : true
             if usable {
@@ -101,13 +101,13 @@ extension PGPool {
                     waiter.resume(returning: Handout(connection: connection, needsCheck: needsCheck))
                 case .fail(let failure):
                     if case .timeout = failure { metrics.timeouts.increment() }
-                    waiter.resume(throwing: error(for: failure))
+                    waiter.resume(throwing: error(for: failure).thrownForm)
                 }
                 performDetached(effects)
             }
         } onCancel: {
             let (waiter, _) = update { machine, _ in machine.cancelWaiter(id: id) }
-            waiter?.resume(throwing: error(for: .cancelled))
+            waiter?.resume(throwing: CancellationError())
         }
     }
 

@@ -13,6 +13,7 @@ extension PGPool {
         case .closed:
             return PGError(.closed, "the connection pool for \(server) is closed")
         case .cancelled:
+            // Thrown as CancellationError (thrownForm), like every cancellation in PGWire.
             return PGError(.cancelled, "waiting for a connection to \(server) was cancelled")
         case .connect(let error):
             return error

@@ -1,6 +1,7 @@
 import Synchronization
 
 /// The data format of a COPY.
+@nonexhaustive
 public enum PGCopyFormat: String, Sendable, CaseIterable {
     /// PostgreSQL's binary format: rows of binary values (``PGEncodable``), the fastest.
     case binary
@@ -185,9 +186,11 @@ extension PGConnection {
                     _ = try await writer.readEnd()
                 } catch let answer as PGError where answer.code == .server || answer.sqlState != nil {
                     // The server's expected answer to CopyFail, or its own error again.
+                } catch is CancellationError {
+                    // The server's answer to the CancelRequest of a cancelled task.
                 }
                 if io.socket.isShutDown { throw error }
-                return .failure(writer.serverError ?? error)
+                return .failure(writer.serverError?.thrownForm ?? error)
             }
             // The final flush sent CopyDone.
             let tag = try await writer.readEnd()

@@ -119,7 +119,7 @@ extension PGConnection {
     /// column types given in order (binary COPY data carries none).
     public func copyOut(_ sql: String, columnTypes: [PGDataType]) async throws -> PGCopyRowSequence {
         let columns = PGColumns(columnTypes.enumerated().map { index, type in
-            ColumnDescription(
+            PGColumnDescription(
                 name: "column\(index + 1)", tableOID: 0, columnAttributeNumber: 0, dataTypeOID: type.rawValue,
                 dataTypeSize: -1, typeModifier: -1, format: .binary)
         })

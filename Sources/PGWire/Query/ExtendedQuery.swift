@@ -28,7 +28,7 @@ extension PGConnection {
         let key = StatementCache.Key(sql: query.sql, types: query.bindings.dataTypes)
         do {
             return try await runCached(key, bindings: query.bindings)
-        } catch let error as PGError where error.sqlState == SQLState.featureNotSupported {
+        } catch let error as PGError where error.sqlState == PGSQLState.featureNotSupported {
             // "cached plan must not change result type": the table changed under a cached
             // statement. It was evicted; parse it afresh, once.
             return try await runCached(key, bindings: query.bindings)
@@ -60,7 +60,7 @@ extension PGConnection {
             if rows.exchange.wasCompleteAtCreation { endRead() }
             return rows
         } catch {
-            if entry.isNew || (error as? PGError)?.sqlState == SQLState.featureNotSupported {
+            if entry.isNew || (error as? PGError)?.sqlState == PGSQLState.featureNotSupported {
                 statementCache.evict(key, name: entry.name)
             }
             let thrown = failExchange(error)

@@ -1,10 +1,10 @@
 /// The columns of a result, shared by all its rows.
-public final class PGColumns: Sendable {
+public final class PGColumns: RandomAccessCollection, Sendable, Equatable {
     /// Each column's description, in order.
-    public let descriptions: [ColumnDescription]
+    public let descriptions: [PGColumnDescription]
     private let indexByName: [String: Int]
 
-    init(_ descriptions: [ColumnDescription]) {
+    init(_ descriptions: [PGColumnDescription]) {
         self.descriptions = descriptions
         var indexByName: [String: Int] = [:]
         indexByName.reserveCapacity(descriptions.count)
@@ -26,6 +26,18 @@ public final class PGColumns: Sendable {
 
     /// The index of the first column named `name`.
     public func index(of name: String) -> Int? { indexByName[name] }
+
+    /// The position of the first column: 0.
+    public var startIndex: Int { 0 }
+    /// One past the last column: ``count``.
+    public var endIndex: Int { descriptions.count }
+    /// The description of column `position`.
+    public subscript(position: Int) -> PGColumnDescription { descriptions[position] }
+
+    /// Columns are equal when their descriptions are.
+    public static func == (lhs: PGColumns, rhs: PGColumns) -> Bool {
+        lhs === rhs || lhs.descriptions == rhs.descriptions
+    }
 }
 
 /// One row of a query result, decoded lazily: values stay as received until asked for.
@@ -35,11 +47,14 @@ public final class PGColumns: Sendable {
 /// let name: String? = try row.decode(named: "name")
 /// let (a, b) = try row.decode((Int, String).self)
 /// ```
-public struct PGRow: Sendable {
+///
+/// Rows of ``PGConnection/simpleQuery(_:)`` are in text format; read them with ``text(at:)`` or
+/// decode them like any other row (every ``PGDecodable`` type reads its text format too).
+public struct PGRow: Sendable, Equatable {
     /// The result's columns.
     public let columns: PGColumns
-    /// The raw values.
-    public let data: DataRow
+    /// The raw values, as the server sent them.
+    let data: DataRow
 
     init(columns: PGColumns, data: DataRow) {
         self.columns = columns
@@ -51,6 +66,23 @@ public struct PGRow: Sendable {
 
     /// True when the value at `index` is SQL NULL.
     public func isNull(at index: Int) -> Bool { data[index] == nil }
+
+    /// The bytes of the value at `index` as the server sent them, or `nil` for SQL NULL. Their
+    /// format is the column's ``PGColumnDescription/format``.
+    public func bytes(at index: Int) -> ArraySlice<UInt8>? { data[index] }
+
+    /// The value at `index` read as UTF-8 text, or `nil` for SQL NULL: the value itself for a
+    /// column in text format (every column of ``PGConnection/simpleQuery(_:)``), and
+    /// meaningless for one in binary format, which ``decode(_:at:)`` reads instead.
+    public func text(at index: Int) -> String? { data.text(at: index) }
+
+    /// Every value read as UTF-8 text (see ``text(at:)``), `nil` for SQL NULL.
+    public var texts: [String?] { data.texts }
+
+    /// Rows are equal when their columns are described alike and their values have the same bytes.
+    public static func == (lhs: PGRow, rhs: PGRow) -> Bool {
+        lhs.data == rhs.data && (lhs.columns === rhs.columns || lhs.columns.descriptions == rhs.columns.descriptions)
+    }
 
     /// Decodes the value of column `index` as `T`. NULL decodes only into an `Optional`.
     /// - Throws: ``PGError`` with code ``PGError/Code/decoding`` naming the column, its

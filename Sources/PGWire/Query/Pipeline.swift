@@ -28,6 +28,9 @@ extension PGConnection {
     public func pipeline(_ queries: [PGQuery]) async throws -> [Result<PGQueryResult, PGError>] {
         for query in queries { try Self.validate(query) }
         let outcome = try await pipelined(queries, syncEach: true)
+        // A cancelled task's pipeline throws CancellationError as a whole rather than one entry
+        // per statement: the caller asked to stop (the connection is in step either way).
+        if outcome.failures.values.contains(where: { $0.code == .cancelled }) { throw CancellationError() }
         if outcome.failures.isEmpty { return outcome.results.map { .success($0) } }
         return outcome.results.indices.map { index in
             if let failure = outcome.failures[index] { return .failure(failure) }
@@ -40,7 +43,7 @@ extension PGConnection {
     public func batch(_ queries: [PGQuery]) async throws -> [PGQueryResult] {
         for query in queries { try Self.validate(query) }
         let outcome = try await pipelined(queries, syncEach: false)
-        if let failure = outcome.firstFailure { throw failure }
+        if let failure = outcome.firstFailure { throw failure.thrownForm }
         return outcome.results
     }
 

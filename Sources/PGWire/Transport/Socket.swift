@@ -14,7 +14,7 @@ import Synchronization
 /// ``Poller`` so that slow queries hold no thread.
 final class Socket {
     let fd: Int32
-    let endpoint: Endpoint
+    let endpoint: PGEndpoint
     /// Set by ``shutdown()``: reads and writes fail from then on. The descriptor stays valid (a
     /// pipelined connection's other tasks may still hold it) until ``close()`` or deinit.
     private let shutDown = Atomic(false)
@@ -23,7 +23,7 @@ final class Socket {
     /// through it. Set once, during startup, before any other task can use the socket.
     private(set) var tls: TLSSession?
 
-    private init(fd: Int32, endpoint: Endpoint) {
+    private init(fd: Int32, endpoint: PGEndpoint) {
         self.fd = fd
         self.endpoint = endpoint
     }
@@ -62,7 +62,7 @@ final class Socket {
     /// Returns the socket and when the attempt at its address began, from which the caller
     /// counts the rest of its startup budget.
     static func connect(
-        to endpoint: Endpoint, timeout: Duration?, options: Options = Options()
+        to endpoint: PGEndpoint, timeout: Duration?, options: Options = Options()
     ) async throws -> (socket: Socket, started: ContinuousClock.Instant) {
         var addresses: [ResolvedAddress]
         switch endpoint {
@@ -112,7 +112,7 @@ final class Socket {
     }
 
     private static func connect(
-        to address: ResolvedAddress, endpoint: Endpoint, timeout: Duration?, options: Options
+        to address: ResolvedAddress, endpoint: PGEndpoint, timeout: Duration?, options: Options
     ) async throws -> Socket {
         let fd: Int32
         do {
@@ -132,7 +132,7 @@ final class Socket {
                 } catch is Poller.DeadlineExceeded {
                     throw PGError(.timeout, "connection to \(address) timed out after \(timeout!)")
                 } catch is CancellationError {
-                    throw PGError(.cancelled, "connecting to \(address) was cancelled")
+                    throw CancellationError()
                 }
                 let pending = try Sys.socketError(fd)
                 if pending != 0 { throw Sys.Failure(call: "connect", errno: pending) }

@@ -12,7 +12,7 @@ public protocol PGArrayRepresentable: Sendable {
     static func encodeArray(_ elements: [Self], into buffer: inout [UInt8]) throws
 
     /// Decodes a non-NULL value of PostgreSQL type `type` as `[Self]`.
-    static func decodeArray(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> [Self]
+    static func decodeArray(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> [Self]
 }
 
 /// A value that can be an element of a one-dimensional PostgreSQL array.
@@ -32,7 +32,7 @@ public protocol PGArrayRepresentable: Sendable {
 ///     static var pgElementDataType: PGDataType { PGDataType(16_385) }
 ///     static var pgArrayDataType: PGDataType { PGDataType(16_384) }
 ///     func encode(into buffer: inout [UInt8]) throws { try rawValue.encode(into: &buffer) }
-///     static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> Mood {
+///     static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> Mood {
 ///         let label = try String.decode(from: bytes, type: type, format: format)
 ///         guard let mood = Mood(rawValue: label) else {
 ///             throw PGError.decoding(swiftType: Mood.self, type: type, "unknown label \(label)")
@@ -55,7 +55,7 @@ extension PGArrayElement {
     }
 
     public static func decodeArray(
-        from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode
+        from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat
     ) throws -> [Self] {
         try PGArrayCodec.decode(bytes, type: type, format: format)
     }
@@ -79,7 +79,7 @@ extension Array: PGEncodable where Element: PGArrayRepresentable {
 }
 
 extension Array: PGDecodable where Element: PGArrayRepresentable {
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> [Element] {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> [Element] {
         try Element.decodeArray(from: bytes, type: type, format: format)
     }
 }

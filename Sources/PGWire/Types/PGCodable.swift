@@ -25,7 +25,7 @@ extension PGEncodable {
 /// ``PGError/Code/decoding`` otherwise (the caller adds the column name).
 public protocol PGDecodable: Sendable {
     /// Decodes a non-NULL value of PostgreSQL type `type` sent in `format`.
-    static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> Self
+    static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> Self
 
     /// Decodes SQL NULL. The default throws: only `Optional` accepts NULL.
     static func decodeNull(type: PGDataType) throws -> Self
@@ -61,7 +61,7 @@ extension Optional: PGEncodable where Wrapped: PGEncodable {
 }
 
 extension Optional: PGDecodable where Wrapped: PGDecodable {
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> Self {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> Self {
         try Wrapped.decode(from: bytes, type: type, format: format)
     }
 

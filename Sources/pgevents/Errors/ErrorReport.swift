@@ -36,7 +36,7 @@ struct ErrorReport: Equatable {
     private init(storeError error: EventStoreError, schema: String?) {
         if error.code == .versionConflict {
             let stream = error.stream.map { " on stream \($0)" } ?? ""
-            let expected = error.expectedVersion ?? "?"
+            let expected = error.expectedVersion?.description ?? "?"
             let actual = error.actualVersion.map(String.init) ?? "no stream"
             self.init(
                 message: "version conflict\(stream): expected \(expected), actual \(actual); nothing was written",

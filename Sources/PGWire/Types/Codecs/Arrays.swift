@@ -34,7 +34,7 @@ enum PGArrayCodec {
     }
 
     static func decode<Element: PGArrayElement>(
-        _ bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode
+        _ bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat
     ) throws -> [Element] {
         func failure(_ reason: String) -> PGError {
             PGError.decoding(swiftType: [Element].self, type: type, reason)

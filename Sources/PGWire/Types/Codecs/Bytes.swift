@@ -16,7 +16,7 @@ extension UInt8: PGArrayRepresentable {
     }
 
     /// Decodes `bytea`.
-    public static func decodeArray(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> [UInt8] {
+    public static func decodeArray(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> [UInt8] {
         try PGByteaCoding.decode(bytes, type: type, format: format, for: [UInt8].self)
     }
 }
@@ -39,7 +39,7 @@ extension Data: PGArrayElement {
     }
 
     /// Decodes `bytea`.
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> Data {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> Data {
         if format == .binary, type == .bytea { return Data(bytes) }
         return Data(try PGByteaCoding.decode(bytes, type: type, format: format, for: Data.self))
     }
@@ -47,7 +47,7 @@ extension Data: PGArrayElement {
 
 enum PGByteaCoding {
     static func decode<S: PGDecodable>(
-        _ bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode, for swiftType: S.Type
+        _ bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat, for swiftType: S.Type
     ) throws(PGError) -> [UInt8] {
         guard type == .bytea else { throw S.typeError(type) }
         if format == .binary { return [UInt8](bytes) }

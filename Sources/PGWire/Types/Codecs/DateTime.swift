@@ -16,7 +16,7 @@ extension PGTimestamp: PGArrayElement {
     public func encode(into buffer: inout [UInt8]) throws { buffer.appendBigEndian(microsecondsSince2000) }
 
     /// Decodes `timestamptz` or `timestamp` (read as UTC).
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> PGTimestamp {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> PGTimestamp {
         PGTimestamp(microsecondsSince2000: try PGDateTimeCoding.microseconds(bytes, type: type, format: format, for: Self.self))
     }
 }
@@ -29,7 +29,7 @@ extension PGLocalTimestamp: PGArrayElement {
 
     /// Decodes `timestamp` or `timestamptz` (as its UTC wall-clock time).
     public static func decode(
-        from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode
+        from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat
     ) throws -> PGLocalTimestamp {
         PGLocalTimestamp(
             microsecondsSince2000: try PGDateTimeCoding.microseconds(bytes, type: type, format: format, for: Self.self))
@@ -43,7 +43,7 @@ extension PGDate: PGArrayElement {
     public func encode(into buffer: inout [UInt8]) throws { buffer.appendBigEndian(daysSince2000) }
 
     /// Decodes `date`.
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> PGDate {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> PGDate {
         guard type == .date else { throw typeError(type) }
         guard format == .binary else { throw textFormatError(type) }
         return PGDate(daysSince2000: try decodeFixed(bytes, as: Int32.self, type: type))
@@ -67,7 +67,7 @@ extension Date: PGArrayElement {
     /// Decodes `timestamptz`, `timestamp` (read as UTC) and `date` (midnight UTC). Throws for
     /// `infinity` and `-infinity`, which `Date` cannot hold: decode ``PGTimestamp`` or
     /// ``PGDate`` to keep them.
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> Date {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> Date {
         if type == .date {
             let day = try PGDate.decode(from: bytes, type: type, format: format)
             guard let date = day.date else {
@@ -88,7 +88,7 @@ enum PGDateTimeCoding {
     /// The raw value of a binary `timestamp` or `timestamptz`.
     @inline(__always)
     static func microseconds<S: PGDecodable>(
-        _ bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode, for swiftType: S.Type
+        _ bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat, for swiftType: S.Type
     ) throws(PGError) -> Int64 {
         guard type == .timestamptz || type == .timestamp else { throw S.typeError(type) }
         guard format == .binary else { throw S.textFormatError(type) }

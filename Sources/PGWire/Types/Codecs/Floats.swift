@@ -8,7 +8,7 @@ extension Float: PGArrayElement {
     public func encode(into buffer: inout [UInt8]) throws { buffer.appendBigEndian(bitPattern) }
 
     /// Decodes `float4`.
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> Float {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> Float {
         guard type == .float4 else { throw typeError(type) }
         if format == .binary { return Float(bitPattern: try decodeFixed(bytes, as: UInt32.self, type: type)) }
         guard let value = PGFloatText.parse(bytes, as: Float.self) else {
@@ -25,7 +25,7 @@ extension Double: PGArrayElement {
     public func encode(into buffer: inout [UInt8]) throws { buffer.appendBigEndian(bitPattern) }
 
     /// Decodes `float8`, or `float4` (widened exactly).
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> Double {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> Double {
         switch (type, format) {
         case (.float8, .binary): return Double(bitPattern: try decodeFixed(bytes, as: UInt64.self, type: type))
         case (.float4, .binary): return Double(Float(bitPattern: try decodeFixed(bytes, as: UInt32.self, type: type)))

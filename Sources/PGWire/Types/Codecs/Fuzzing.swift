@@ -19,7 +19,7 @@ public enum PGValueFuzzing {
     public static func decode(_ input: [UInt8]) {
         guard input.count >= 2 else { return }
         let target = targets[Int(input[0]) % targets.count]
-        let format: FormatCode = input[1] & 1 == 1 ? .binary : .text
+        let format: PGFormat = input[1] & 1 == 1 ? .binary : .text
         let type = target.types[Int(input[1] >> 1) % target.types.count]
         target.run(input[2...], type, format)
     }
@@ -29,7 +29,7 @@ public enum PGValueFuzzing {
 
     private struct Target: Sendable {
         var types: [PGDataType]
-        var run: @Sendable (ArraySlice<UInt8>, PGDataType, FormatCode) -> Void
+        var run: @Sendable (ArraySlice<UInt8>, PGDataType, PGFormat) -> Void
     }
 
     private static func target<T: PGCodable>(_: T.Type, _ types: [PGDataType], roundTrip: Bool = true) -> Target {
@@ -43,7 +43,7 @@ public enum PGValueFuzzing {
     }
 
     private static func roundTrip<T: PGCodable>(
-        _: T.Type, _ bytes: ArraySlice<UInt8>, _ type: PGDataType, _ format: FormatCode
+        _: T.Type, _ bytes: ArraySlice<UInt8>, _ type: PGDataType, _ format: PGFormat
     ) {
         guard let value = try? T.decode(from: bytes, type: type, format: format) else { return }
         var first: [UInt8] = []

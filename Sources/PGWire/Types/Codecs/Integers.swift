@@ -14,7 +14,7 @@ extension Bool: PGArrayElement {
 
     /// Decodes `bool`: one byte in binary format (any non-zero byte is true, as in `boolrecv`),
     /// `t` or `f` in text format.
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> Bool {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> Bool {
         guard type == .bool else { throw typeError(type) }
         if format == .binary {
             guard bytes.count == 1 else { throw sizeError(type, expected: 1, actual: bytes.count) }
@@ -34,7 +34,7 @@ extension Int16: PGArrayElement {
 
     public func encode(into buffer: inout [UInt8]) throws { buffer.appendBigEndian(self) }
 
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> Int16 {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> Int16 {
         guard type == .int2 else { throw typeError(type) }
         return try PGIntegerCoding.decode(bytes, type: type, format: format, as: Int16.self)
     }
@@ -46,7 +46,7 @@ extension Int32: PGArrayElement {
 
     public func encode(into buffer: inout [UInt8]) throws { buffer.appendBigEndian(self) }
 
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> Int32 {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> Int32 {
         switch type {
         case .int4: return try PGIntegerCoding.decode(bytes, type: type, format: format, as: Int32.self)
         case .int2: return Int32(try PGIntegerCoding.decode(bytes, type: type, format: format, as: Int16.self))
@@ -61,7 +61,7 @@ extension Int64: PGArrayElement {
 
     public func encode(into buffer: inout [UInt8]) throws { buffer.appendBigEndian(self) }
 
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> Int64 {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> Int64 {
         try PGIntegerCoding.decodeAnyInteger(bytes, type: type, format: format, for: Int64.self)
     }
 }
@@ -74,7 +74,7 @@ extension Int: PGArrayElement {
     public func encode(into buffer: inout [UInt8]) throws { buffer.appendBigEndian(Int64(self)) }
 
     /// Decodes `int2`, `int4` or `int8`.
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> Int {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> Int {
         let value = try PGIntegerCoding.decodeAnyInteger(bytes, type: type, format: format, for: Int.self)
         guard let exact = Int(exactly: value) else { throw decodingError(type, "\(value) does not fit in Int") }
         return exact
@@ -90,7 +90,7 @@ extension UInt32: PGArrayElement {
 
     /// Decodes `oid` and the other unsigned 4-byte types: `xid`, `cid`, `regproc`, `regclass`,
     /// `regtype` (which are sent as their OID in binary format; in text format they are names).
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> UInt32 {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> UInt32 {
         switch type.rawValue {
         case 26, 28, 29: break  // oid, xid, cid
         case 24, 2205, 2206:  // regproc, regclass, regtype: text format is a name
@@ -110,7 +110,7 @@ enum PGIntegerCoding {
     /// Decodes a value of the integer type `type`, in either format, as `T`.
     @inline(__always)
     static func decode<T: FixedWidthInteger & PGDecodable>(
-        _ bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode, as: T.Type
+        _ bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat, as: T.Type
     ) throws(PGError) -> T {
         if format == .binary { return try T.decodeFixed(bytes, as: T.self, type: type) }
         guard let value = parseDecimal(bytes), let exact = T(exactly: value) else {
@@ -122,7 +122,7 @@ enum PGIntegerCoding {
     /// Decodes int2, int4 or int8 into a 64-bit result; `swiftType` names the requested type in errors.
     @inline(__always)
     static func decodeAnyInteger<S: PGDecodable>(
-        _ bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode, for swiftType: S.Type
+        _ bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat, for swiftType: S.Type
     ) throws(PGError) -> Int64 {
         if format == .binary {
             switch (type, bytes.count) {

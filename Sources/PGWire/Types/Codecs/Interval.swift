@@ -11,7 +11,7 @@ extension PGInterval: PGArrayElement {
     }
 
     /// Decodes `interval`.
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> PGInterval {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> PGInterval {
         guard type == .interval else { throw typeError(type) }
         guard format == .binary else { throw textFormatError(type) }
         guard bytes.count == 16 else { throw sizeError(type, expected: 16, actual: bytes.count) }

@@ -25,7 +25,7 @@ extension PGJSON: PGArrayElement {
     }
 
     /// Decodes `json` or `jsonb` with `JSONDecoder`.
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> PGJSON {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> PGJSON {
         let text = try PGJSONCoding.text(bytes, type: type, format: format, for: Self.self)
         do {
             return PGJSON(try PGJSONCoders.decoder.decode(Value.self, from: Data(text)))
@@ -45,7 +45,7 @@ extension PGRawJSON: PGArrayElement {
     }
 
     /// Decodes `json` or `jsonb`, keeping the text as it arrived.
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> PGRawJSON {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> PGRawJSON {
         PGRawJSON(bytes: [UInt8](try PGJSONCoding.text(bytes, type: type, format: format, for: Self.self)))
     }
 }
@@ -53,7 +53,7 @@ extension PGRawJSON: PGArrayElement {
 enum PGJSONCoding {
     /// The JSON text of a json or jsonb value in either format.
     static func text<S: PGDecodable>(
-        _ bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode, for swiftType: S.Type
+        _ bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat, for swiftType: S.Type
     ) throws(PGError) -> ArraySlice<UInt8> {
         switch (type, format) {
         case (.jsonb, .binary): return try PGStringCoding.jsonbText(bytes, type: type, for: S.self)

@@ -25,7 +25,7 @@ extension PGNumeric: PGArrayElement {
     }
 
     /// Decodes `numeric` in either format, and `int2`, `int4`, `int8` (exactly).
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> PGNumeric {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> PGNumeric {
         switch (type, format) {
         case (.numeric, .binary):
             return try PGNumericCoding.decodeBinary(bytes, type: type, for: Self.self)
@@ -54,7 +54,7 @@ extension Decimal: PGArrayElement {
     /// Decodes `numeric` (and `int2`, `int4`, `int8`). Throws when the value has more than 38
     /// significant digits, is outside `Decimal`'s exponent range, or is infinite: decode
     /// ``PGNumeric`` to read any numeric exactly.
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> Decimal {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> Decimal {
         let numeric: PGNumeric
         do {
             numeric = try PGNumeric.decode(from: bytes, type: type, format: format)

@@ -28,7 +28,7 @@ extension String: PGArrayElement {
     /// must be decoded by its own type, or requested in text format. Binary values of other
     /// built-in types (such as `int4`) are rejected. Invalid UTF-8 is repaired (each bad
     /// sequence becomes U+FFFD).
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> String {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> String {
         if format == .text { return String(decoding: bytes, as: UTF8.self) }
         switch type {
         case .text, .varchar, .name, .bpchar, .unknown, .json, PGStringCoding.xml:

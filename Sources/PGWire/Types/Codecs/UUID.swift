@@ -15,7 +15,7 @@ extension UUID: PGArrayElement {
     }
 
     /// Decodes `uuid`.
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> UUID {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> UUID {
         guard type == .uuid else { throw typeError(type) }
         if format == .binary {
             guard bytes.count == 16 else { throw sizeError(type, expected: 16, actual: bytes.count) }

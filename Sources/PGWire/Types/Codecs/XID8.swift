@@ -8,7 +8,7 @@ extension UInt64: PGArrayElement {
     public func encode(into buffer: inout [UInt8]) throws { buffer.appendBigEndian(self) }
 
     /// Decodes `xid8`.
-    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode) throws -> UInt64 {
+    public static func decode(from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat) throws -> UInt64 {
         try PGXID8Coding.decode(bytes, type: type, format: format, for: Self.self)
     }
 }
@@ -21,7 +21,7 @@ extension PGTransactionID: PGArrayElement {
 
     /// Decodes `xid8`.
     public static func decode(
-        from bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode
+        from bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat
     ) throws -> PGTransactionID {
         PGTransactionID(try PGXID8Coding.decode(bytes, type: type, format: format, for: Self.self))
     }
@@ -29,7 +29,7 @@ extension PGTransactionID: PGArrayElement {
 
 enum PGXID8Coding {
     static func decode<S: PGDecodable>(
-        _ bytes: ArraySlice<UInt8>, type: PGDataType, format: FormatCode, for swiftType: S.Type
+        _ bytes: ArraySlice<UInt8>, type: PGDataType, format: PGFormat, for swiftType: S.Type
     ) throws(PGError) -> UInt64 {
         guard type == .xid8 else { throw S.typeError(type) }
         if format == .binary { return try S.decodeFixed(bytes, as: UInt64.self, type: type) }

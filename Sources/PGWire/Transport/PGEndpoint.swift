@@ -1,5 +1,6 @@
 /// Where a server listens: a TCP host and port, or a Unix domain socket file.
-public enum Endpoint: Sendable, Hashable, CustomStringConvertible {
+@nonexhaustive
+public enum PGEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// A host name or numeric address (IPv4 or IPv6) and a port.
     case tcp(host: String, port: Int)
     /// The path of a Unix domain socket file.

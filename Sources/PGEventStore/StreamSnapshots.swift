@@ -1,7 +1,7 @@
 public import PGWire
 
 /// A stream's state at a version, saved so that loading it need not replay every event.
-public struct Snapshot: Sendable, Hashable {
+public struct StreamSnapshot: Sendable, Hashable {
     /// The stream.
     public var stream: String
     /// The stream version the state includes.
@@ -22,7 +22,7 @@ public struct Snapshot: Sendable, Hashable {
 extension EventStore {
     /// Saves `snapshot` as its stream's latest, replacing an older one (one at a newer
     /// version is kept: a slow writer does not overwrite a faster one's work).
-    public func saveSnapshot(_ snapshot: Snapshot) async throws {
+    public func saveSnapshot(_ snapshot: StreamSnapshot) async throws {
         try AppendPlan.validate(streamName: snapshot.stream)
         let sql = """
             INSERT INTO \(schema.table("snapshots")) AS s (stream_name, version, snapshot_type, data)
@@ -37,11 +37,11 @@ extension EventStore {
     }
 
     /// The stream's latest snapshot, or nil. Runs on ``readPool``.
-    public func loadSnapshot(_ stream: String) async throws -> Snapshot? {
+    public func loadSnapshot(_ stream: String) async throws -> StreamSnapshot? {
         let sql = "SELECT version, snapshot_type, data FROM \(schema.table("snapshots")) WHERE stream_name = $1"
         return try await withReadConnection { connection in
             try await connection.query(PGQuery(sql, [stream])).collect().first.map { row in
-                Snapshot(
+                StreamSnapshot(
                     stream: stream, version: try row.decode(Int64.self, at: 0), type: try row.decode(String.self, at: 1),
                     data: try row.decode(PGRawJSON.self, at: 2))
             }

@@ -3,11 +3,11 @@ import Testing
 
 @testable import PGEventStore
 
-private func decode(_ text: String) throws -> JSONValue {
-    try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+private func decode(_ text: String) throws -> EventMetadata.Value {
+    try JSONDecoder().decode(EventMetadata.Value.self, from: Data(text.utf8))
 }
 
-private func encode(_ value: JSONValue) throws -> String {
+private func encode(_ value: EventMetadata.Value) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = .sortedKeys
     return String(decoding: try encoder.encode(value), as: UTF8.self)
@@ -16,7 +16,7 @@ private func encode(_ value: JSONValue) throws -> String {
 @Suite struct JSONValueTests {
     @Test func decodesEveryKind() throws {
         let value = try decode(#"{"a":null,"b":true,"c":1.5,"d":"x","e":[1,"two"],"f":{"g":false}}"#)
-        let expected: JSONValue = [
+        let expected: EventMetadata.Value = [
             "a": nil, "b": true, "c": 1.5, "d": "x", "e": [1, "two"], "f": ["g": false],
         ]
         #expect(value == expected)
@@ -30,7 +30,7 @@ private func encode(_ value: JSONValue) throws -> String {
     }
 
     @Test func encodesCompactText() throws {
-        let value: JSONValue = ["b": [1, 2.5, "s", nil, true], "a": [:]]
+        let value: EventMetadata.Value = ["b": [1, 2.5, "s", nil, true], "a": [:]]
         #expect(try encode(value) == #"{"a":{},"b":[1,2.5,"s",null,true]}"#)
     }
 
@@ -62,20 +62,20 @@ private func encode(_ value: JSONValue) throws -> String {
     }
 
     @Test func literals() {
-        #expect(JSONValue(nilLiteral: ()) == .null)
-        let values: [JSONValue] = [true, 3, 2.5, "text"]
+        #expect(EventMetadata.Value(nilLiteral: ()) == .null)
+        let values: [EventMetadata.Value] = [true, 3, 2.5, "text"]
         #expect(values == [.bool(true), .number(3), .number(2.5), .string("text")])
-        let array: JSONValue = [1, [2]]
+        let array: EventMetadata.Value = [1, [2]]
         #expect(array == .array([.number(1), .array([.number(2)])]))
     }
 
     @Test func repeatedLiteralKeyKeepsLastValue() {
-        let value: JSONValue = ["k": 1, "k": 2]
+        let value: EventMetadata.Value = ["k": 1, "k": 2]
         #expect(value == .object(["k": .number(2)]))
     }
 
     @Test func unicodeStringsRoundTrip() throws {
-        let value: JSONValue = ["näme": "a\"b\\c\n€😀"]
+        let value: EventMetadata.Value = ["näme": "a\"b\\c\n€😀"]
         #expect(try decode(try encode(value)) == value)
     }
 }
