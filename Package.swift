@@ -32,6 +32,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // Only the pgevents tool uses it; the libraries stay free of it.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Documentation only: the plugin gives `swift package generate-documentation` (see
+        // scripts/docs.sh). No target depends on it, so neither library links or ships it.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // libssl/libcrypto from the system (Debian: libssl-dev). Only PGWire's

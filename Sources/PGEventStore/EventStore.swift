@@ -15,7 +15,7 @@ import Synchronization
 /// await store.close()
 /// ```
 ///
-/// The store borrows its connections from a ``PGPool``: its own, made from the configuration
+/// The store borrows its connections from a `PGPool`: its own, made from the configuration
 /// (at most ``Configuration/maximumConnections``, each acquire bounded by
 /// ``Configuration/acquireTimeout``), or one the application already runs
 /// (``Configuration/pool``). Each operation has a connection to itself for as long as it runs;

@@ -36,7 +36,7 @@ extension EventStore {
     /// ``readAll(after:categories:types:limit:)``). Appending to it again continues its
     /// version numbering, and reads then show the new events only.
     ///
-    /// - Parameter expected: the version the stream must be at (``ExpectedVersion/any`` for
+    /// `expected` is the version the stream must be at (``ExpectedVersion/any`` for
     ///   no check; ``ExpectedVersion/noStream`` is never satisfied by a stream to delete).
     /// - Throws: ``EventStoreError/Code/versionConflict``; ``EventStoreError/Code/notFound``
     ///   when the stream was never written.

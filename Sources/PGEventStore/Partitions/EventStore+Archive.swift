@@ -11,7 +11,7 @@ public struct PartitionArchiveSummary: Sendable, Equatable {
 
 extension EventStore {
     /// Moves every partition that lies wholly below `position` out of the database into one
-    /// file, as binary COPY data (``PartitionArchiveFormat``), and drops its table.
+    /// file, as binary COPY data (`PartitionArchiveFormat`), and drops its table.
     ///
     /// Each partition is first detached with `DETACH PARTITION ... CONCURRENTLY` (SHARE UPDATE
     /// EXCLUSIVE on events: appends and reads go on; it waits for transactions that use events

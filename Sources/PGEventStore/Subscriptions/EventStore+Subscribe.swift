@@ -9,6 +9,8 @@ extension EventStore {
     ///   - name: the checkpoint's name, and what ``append(_:waitFor:timeout:)``,
     ///     `pgevents subscriptions` and ``resetSubscription(_:to:)`` know it by. One runner per
     ///   share across processes.
+    ///   - filter: which events it receives (by category, stream and type).
+    ///   - options: how it starts, fetches, checkpoints and shares its work.
     /// - Throws: ``EventStoreError/Code/invalidArgument`` for an empty name or unusable options,
     ///   or behind a transaction pooler without ``Configuration/sessionConnection`` (a
     ///   subscription LISTENs and holds advisory locks).

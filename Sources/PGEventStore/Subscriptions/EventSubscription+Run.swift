@@ -20,7 +20,7 @@ extension EventSubscription {
     /// subscription. A lost connection is not the handler's failure: nothing of the batch
     /// committed, and it comes again after reconnecting.
     ///
-    /// - Returns: after ``stop()``, or when the handler throws ``SubscriptionStop``.
+    /// It returns after ``stop()``, or when the handler throws ``SubscriptionStop``.
     /// - Throws: `CancellationError` when the task is cancelled (the batch in hand rolled back);
     ///   ``EventStoreError/Code/handlerFailed`` for a poison event under the `.stop` policy;
     ///   errors of the store's own statements that a reconnect cannot cure.

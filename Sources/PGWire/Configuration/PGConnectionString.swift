@@ -2,9 +2,9 @@
 ///
 /// Both of libpq's syntaxes are accepted:
 /// - `host=db1,db2 port=5432 dbname=app user=me password='it\'s' sslmode=require`
-///   (see ``KeyValueParser`` for quoting and escapes), and
+///   (see `KeyValueParser` for quoting and escapes), and
 /// - `postgresql://me:secret@db1:5432,db2:5433/app?sslmode=require`
-///   (also `postgres://`; see ``URIParser``).
+///   (also `postgres://`; see `URIParser`).
 ///
 /// Every keyword must be one libpq knows, and values are checked on their own (an `sslmode`
 /// word, a port number, an integer for `keepalives_idle`, ...). A keyword given twice keeps its

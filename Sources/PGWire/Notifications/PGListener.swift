@@ -53,7 +53,7 @@ public final class PGListener: Sendable {
 
     /// Listens on `channel` on the listener's connection (see ``PGConnection/listen(_:bufferLimit:)``).
     ///
-    /// - Parameter timeout: how long to wait for a connection when there is none yet (first
+    /// `timeout` is how long to wait for a connection when there is none yet (first
     ///   use, or reconnecting after a loss).
     /// - Throws: ``PGError/Code/timeout`` naming the server and the last connect error when no
     ///   connection came within `timeout`; ``PGError/Code/closed`` after ``close()``; a server's
