@@ -12,10 +12,11 @@ PostgreSQL 15's src/common/unicode_norm_table.h; 3.12 has 15.0.0, PostgreSQL 16'
 the code points assigned in Unicode 3.2 (`unicodedata.ucd_3_2_0`). SASLprep rejects any other code
 point before it normalises (RFC 3454 table A.1), so nothing else reaches the normaliser. Not
 `ucd_3_2_0`'s own decompositions: PostgreSQL normalises with its current tables, not with 3.2's,
-and the two differ for a few characters that Corrigendum #4 (Unicode 4.0) fixed, such as
-U+2F868, and in how Corrigendum #5 (4.1) blocks composition. Since 4.1 the decompositions and
-compositions of assigned characters are frozen (Unicode's normalisation stability policy), so
-any later Python gives the same tables; the script says so when it differs from 14.0.0.
+and for single code points the two differ exactly in the five CJK compatibility ideographs whose
+decompositions Corrigendum #4 (Unicode 4.0) fixed: U+2F868, U+2F874, U+2F91F, U+2F95F, U+2F9BF.
+Since 4.1 the decompositions and compositions of assigned characters are frozen (Unicode's
+normalisation stability policy), so any later Python gives the same tables; the script says
+so when it differs from 14.0.0.
 """
 
 import os
