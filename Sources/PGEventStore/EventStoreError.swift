@@ -8,6 +8,14 @@
 /// ``underlying``.
 ///
 /// The description never shows event data or metadata, only names and versions.
+///
+/// What a store call throws, one kind per condition:
+/// - `EventStoreError` for the store's own conditions (a version conflict, a closed store, a
+///   pool that had no connection in time, an event that does not decode).
+/// - PGWire's `PGError`, unchanged, for failures of the connection or the server that the store
+///   does not interpret (a lost connection, a timeout, a server error): the same error a
+///   `PGConnection` would throw.
+/// - `CancellationError` when the calling task is cancelled, as in PGWire.
 public struct EventStoreError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is. Extensible: new codes may be added without breaking callers.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
