@@ -2,9 +2,12 @@
 /// settings, then the environment's (`PGHOST`, `PGPORT`, ...) for keywords the string does not set,
 /// then the defaults; plus the password file for a password nobody gave.
 ///
-/// ``configuration`` is what PGWire connects with. ``values`` keeps every keyword that was set,
-/// including those PGWire accepts but does not act on yet (`keepalives`, `channel_binding`,
-/// `require_auth`, `load_balance_hosts`, ...).
+/// ``configuration`` is what PGWire connects with: besides the host, port, user, database and
+/// TLS settings it carries `keepalives` and `keepalives_*`, `tcp_user_timeout`, `channel_binding`,
+/// `require_auth`, `target_session_attrs` and `load_balance_hosts`, which the connection acts on.
+/// ``values`` keeps every keyword that was set, including the few PGWire accepts without acting
+/// on them (`requirepeer`, `gssencmode=prefer`, `krbsrvname`, `gsslib`, `gssdelegation`,
+/// `min_protocol_version`, `max_protocol_version`, `sslcompression`).
 ///
 /// Defaults, as libpq on Debian: the host is the Unix socket directory
 /// ``defaultSocketDirectory``, the port 5432, the user the operating-system user running the
