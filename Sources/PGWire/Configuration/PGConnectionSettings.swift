@@ -23,7 +23,10 @@ public struct PGConnectionSettings: Sendable {
     /// Where a keyword's value came from.
     @nonexhaustive
     public enum Source: Sendable, Hashable {
+        /// Set in the connection string (or URI).
         case connectionString
+        /// Taken from the environment variable `variable` (for example `PGHOST`), because the
+        /// connection string did not set the keyword.
         case environment(variable: String)
     }
 

@@ -1,8 +1,15 @@
 /// The isolation level of a transaction.
 public enum PGIsolationLevel: String, Sendable, CaseIterable {
+    /// `READ UNCOMMITTED`, which PostgreSQL runs as ``readCommitted``.
     case readUncommitted = "READ UNCOMMITTED"
+    /// `READ COMMITTED` (PostgreSQL's default): each statement sees the data committed before it
+    /// began.
     case readCommitted = "READ COMMITTED"
+    /// `REPEATABLE READ`: every statement sees the snapshot taken at the transaction's first
+    /// statement; a write that conflicts with a concurrent one fails with SQLSTATE 40001.
     case repeatableRead = "REPEATABLE READ"
+    /// `SERIALIZABLE`: as ``repeatableRead``, and a transaction that could not have run in some
+    /// serial order with the others fails with SQLSTATE 40001, to be retried.
     case serializable = "SERIALIZABLE"
 }
 
@@ -15,6 +22,8 @@ public struct PGTransactionOptions: Sendable, Equatable {
     /// `DEFERRABLE`: for serializable read-only transactions, wait for a safe snapshot.
     public var deferrable: Bool
 
+    /// Options for a transaction; the defaults give a plain `BEGIN` (the session's isolation
+    /// level, read-write, not deferrable).
     public init(isolation: PGIsolationLevel? = nil, readOnly: Bool = false, deferrable: Bool = false) {
         self.isolation = isolation
         self.readOnly = readOnly

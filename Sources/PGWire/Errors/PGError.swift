@@ -90,6 +90,8 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible {
     /// For ``Code/decoding`` errors: the column, PostgreSQL type and Swift type involved.
     public var decodingContext: DecodingContext?
 
+    /// An error of kind `code` with `message`; `serverFields` and `errno` as the failure provides
+    /// them (PGWire's own errors set them; code of your own rarely needs to).
     public init(
         _ code: Code,
         _ message: String,
