@@ -1,5 +1,7 @@
-// swift-tools-version:6.2
-// 6.2: PGWire relies on SE-0461 (NonisolatedNonsendingByDefault, below), which Swift 6.1 lacks.
+// swift-tools-version:6.2.3
+// 6.2.3 is the lowest Swift that builds this package: PGWire relies on SE-0461
+// (NonisolatedNonsendingByDefault, below, Swift 6.2), and the public enums that will grow are
+// `@nonexhaustive` (SE-0487, implemented in Swift 6.2.3). Tested with Swift 6.3.1.
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [

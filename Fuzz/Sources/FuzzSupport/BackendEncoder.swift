@@ -1,4 +1,4 @@
-import PGWire
+@_spi(Fuzzing) import PGWire
 
 /// Encodes backend messages as a server would; exists only to check decode, encode, decode.
 ///

@@ -1,4 +1,4 @@
-import PGWire
+@_spi(Fuzzing) import PGWire
 
 /// The backend message decoders: the framer and each body decoder.
 ///

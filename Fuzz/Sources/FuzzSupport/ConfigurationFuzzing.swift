@@ -1,4 +1,4 @@
-import PGWire
+@_spi(Fuzzing) import PGWire
 
 /// libpq connection strings, in both syntaxes, and their resolution into settings.
 public enum ConfigurationFuzzing {

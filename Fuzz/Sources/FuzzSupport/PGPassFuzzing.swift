@@ -1,4 +1,4 @@
-import PGWire
+@_spi(Fuzzing) import PGWire
 
 /// libpq's password file (`.pgpass`), parsed from text as ``PGPassFile/load(path:)`` parses a file.
 public enum PGPassFuzzing {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import PGWire
 
 /// An append's writes, validated and laid out column by column as the append statements bind

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import PGWire
 
 extension EventStore {
@@ -26,7 +30,7 @@ extension EventStore {
         var actual: Int64?
         var expected: String?
         var stream: String?
-        if let streamRange = detail.range(of: " stream=") {
+        if let streamRange = detail.firstRange(of: " stream=") {
             stream = String(detail[streamRange.upperBound...])
             for field in detail[..<streamRange.lowerBound].split(separator: " ") {
                 if field.hasPrefix("actual=") { actual = Int64(field.dropFirst("actual=".count)) }

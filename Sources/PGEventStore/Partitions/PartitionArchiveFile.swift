@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 #if canImport(Glibc)
     import Glibc
@@ -12,7 +16,7 @@ import Foundation
 final class PartitionArchiveWriter {
     let path: String
     let partialPath: String
-    private let handle: FileHandle
+    private let handle: ArchiveFileHandle
     private var buffer: [UInt8] = []
     /// Bytes written so far, buffered ones included.
     private(set) var offset: UInt64 = 0
@@ -30,7 +34,7 @@ final class PartitionArchiveWriter {
         guard FileManager.default.createFile(atPath: partialPath, contents: nil) else {
             throw EventStoreError(.invalidArgument, "cannot create \(partialPath)")
         }
-        handle = try Self.io(partialPath) { try FileHandle(forWritingTo: URL(fileURLWithPath: partialPath)) }
+        handle = try Self.io(partialPath) { try ArchiveFileHandle(forWritingAtPath: partialPath) }
     }
 
     func write(_ bytes: some Collection<UInt8>) throws {
@@ -62,7 +66,8 @@ final class PartitionArchiveWriter {
         guard rename(partialPath, path) == 0 else {
             throw EventStoreError(.invalidArgument, "cannot rename \(partialPath) to \(path): errno \(errno)")
         }
-        let folder = (path as NSString).deletingLastPathComponent
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? ""
         let descriptor = open(folder.isEmpty ? "." : folder, O_RDONLY)
         guard descriptor >= 0 else { throw EventStoreError(.invalidArgument, "cannot open \(folder) to fsync it: errno \(errno)") }
         defer { close(descriptor) }
@@ -88,7 +93,7 @@ final class PartitionArchiveWriter {
         } catch let error as EventStoreError {
             throw error
         } catch {
-            throw EventStoreError(.invalidArgument, "cannot write \(path): \(error.localizedDescription)", underlying: error)
+            throw EventStoreError(.invalidArgument, "cannot write \(path): \(error)", underlying: error)
         }
     }
 }
@@ -96,7 +101,7 @@ final class PartitionArchiveWriter {
 /// Reads an archive file front to back in chunks: header lines and partitions' data.
 final class PartitionArchiveReader {
     let path: String
-    private let handle: FileHandle
+    private let handle: ArchiveFileHandle
     private var buffer: [UInt8] = []
     private var start = 0
     private static let chunkSize = 1 << 20
@@ -104,9 +109,9 @@ final class PartitionArchiveReader {
     init(path: String) throws {
         self.path = path
         do {
-            handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            handle = try ArchiveFileHandle(forReadingAtPath: path)
         } catch {
-            throw EventStoreError(.invalidArgument, "cannot open \(path): \(error.localizedDescription)", underlying: error)
+            throw EventStoreError(.invalidArgument, "cannot open \(path): \(error)", underlying: error)
         }
     }
 
@@ -162,7 +167,7 @@ final class PartitionArchiveReader {
         do {
             chunk = try handle.read(upToCount: Self.chunkSize)
         } catch {
-            throw EventStoreError(.invalidArgument, "cannot read \(path): \(error.localizedDescription)", underlying: error)
+            throw EventStoreError(.invalidArgument, "cannot read \(path): \(error)", underlying: error)
         }
         guard let chunk, !chunk.isEmpty else { return false }
         buffer.append(contentsOf: chunk)

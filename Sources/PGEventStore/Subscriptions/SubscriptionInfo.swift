@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
 public import Foundation
+#endif
 
 /// A named subscription as the store records it: where each share stands, how far behind the
 /// head it is, and which backend runs it.

@@ -1,5 +1,9 @@
 import CoreMetrics
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension EventSubscription {
     /// The labels of the metrics subscriptions emit, each with the dimension `subscription`

@@ -1,6 +1,5 @@
-// Foundation only for NFKC normalisation (`precomposedStringWithCompatibilityMapping`); the
-// standard library has no public NFKC. Nothing else in the auth layer imports Foundation.
-import Foundation
+// No Foundation: NFKC normalisation is `NFKC` (NFKC.swift, tables generated from Unicode data),
+// so that a binary linking PGWire needs neither Foundation nor ICU.
 
 /// SASLprep (RFC 4013), the password preparation of SCRAM, exactly as PostgreSQL applies it.
 ///
@@ -54,7 +53,7 @@ enum SASLprep {
                 !mapped.contains(where: { isIn(lCat, $0) })
             else { return nil }
         }
-        return String(mapped).precomposedStringWithCompatibilityMapping
+        return String(NFKC.normalize(mapped))
     }
 
     /// Table A.1: not assigned in Unicode 3.2 (plus the non-characters, which table C.4

@@ -12,7 +12,8 @@ extension PGConnection {
     /// The statement then fails with SQLSTATE 57014 (`query_canceled`) and the connection stays
     /// usable. As in libpq, the request may arrive after the statement finished, in which case it
     /// does nothing, or (rarely) cancel the statement that follows. Cancelling the task that
-    /// awaits a query calls this automatically.
+    /// awaits a query sends a CancelRequest too; that task then throws `CancellationError`
+    /// instead of the server's error, as every PGWire call does when its task is cancelled.
     public func cancel() async throws {
         guard let key = backendKeyData else {
             throw PGError(.protocolViolation, "the server sent no BackendKeyData, so its statements cannot be cancelled")

@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""Generates the NFKC tables of SASLprep and their test vectors.
+
+    python3 scripts/gen-nfkc-tables.py
+
+writes Sources/PGWire/Auth/NFKCTables.swift (the tables `NFKC` in Sources/PGWire/Auth/NFKC.swift
+normalises with) and Tests/PGWireTests/NFKCTestVectors.swift (multi-scalar sequences with their
+NFKC form, and a checksum of the NFKC form of every code point the tables cover).
+
+Which Unicode data: Python's current `unicodedata` (Python 3.11: Unicode 14.0.0, the version of
+PostgreSQL 15's src/common/unicode_norm_table.h; 3.12 has 15.0.0, PostgreSQL 16's), restricted to
+the code points assigned in Unicode 3.2 (`unicodedata.ucd_3_2_0`). SASLprep rejects any other code
+point before it normalises (RFC 3454 table A.1), so nothing else reaches the normaliser. Not
+`ucd_3_2_0`'s own decompositions: PostgreSQL normalises with its current tables, not with 3.2's,
+and for single code points the two differ exactly in the five CJK compatibility ideographs whose
+decompositions Corrigendum #4 (Unicode 4.0) fixed: U+2F868, U+2F874, U+2F91F, U+2F95F, U+2F9BF.
+Since 4.1 the decompositions and compositions of assigned characters are frozen (Unicode's
+normalisation stability policy), so any later Python gives the same tables; the script says
+so when it differs from 14.0.0.
+"""
+
+import os
+import sys
+import unicodedata
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TABLES = os.path.join(ROOT, "Sources", "PGWire", "Auth", "NFKCTables.swift")
+VECTORS = os.path.join(ROOT, "Tests", "PGWireTests", "NFKCTestVectors.swift")
+
+S_BASE, L_BASE, V_BASE, T_BASE = 0xAC00, 0x1100, 0x1161, 0x11A7
+S_COUNT = 11172
+
+
+def is_hangul_syllable(cp):
+    return S_BASE <= cp < S_BASE + S_COUNT
+
+
+def assigned_in_3_2(cp):
+    # Table A.1's view: a category other than Cn in Unicode 3.2. Surrogates (Cs) never reach
+    # the normaliser (a Swift String cannot hold them) and are left out.
+    if 0xD800 <= cp <= 0xDFFF:
+        return False
+    return unicodedata.ucd_3_2_0.category(chr(cp)) != "Cn"
+
+
+def nfkc(cps):
+    return [ord(c) for c in unicodedata.normalize("NFKC", "".join(map(chr, cps)))]
+
+
+def fnv1a(values, h=0xCBF29CE484222325):
+    """FNV-1a (64-bit) over the little-endian bytes of each UInt32; the tests compute the same."""
+    for v in values:
+        for shift in (0, 8, 16, 24):
+            h ^= (v >> shift) & 0xFF
+            h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def swift_array(name, doc, swift_type, values, width, per_line):
+    lines = [f"    /// {line}" for line in doc]
+    lines.append(f"    static let {name}: [{swift_type}] = [")
+    for i in range(0, len(values), per_line):
+        chunk = values[i:i + per_line]
+        lines.append("        " + " ".join(f"0x{v:0{width}X}," for v in chunk))
+    lines.append("    ]")
+    return "\n".join(lines)
+
+
+def main():
+    if unicodedata.unidata_version != "14.0.0":
+        print(f"note: Unicode {unicodedata.unidata_version}, not PostgreSQL 15's 14.0.0; the tables "
+              "for Unicode-3.2 characters should not change (normalisation stability)", file=sys.stderr)
+
+    domain = [cp for cp in range(0x110000) if assigned_in_3_2(cp)]
+
+    # Full compatibility decompositions (recursive, canonically ordered), Hangul syllables left to
+    # the algorithm.
+    decompositions = {}
+    for cp in domain:
+        if is_hangul_syllable(cp):
+            continue
+        d = [ord(c) for c in unicodedata.normalize("NFKD", chr(cp))]
+        if d != [cp]:
+            decompositions[cp] = d
+
+    # Every code point that can reach the composition step: the domain and what it decomposes to.
+    reachable = set(domain)
+    for d in decompositions.values():
+        reachable.update(d)
+
+    ccc = sorted((cp, unicodedata.combining(chr(cp))) for cp in reachable if unicodedata.combining(chr(cp)))
+
+    # Canonical compositions: the primary composites (a canonical decomposition of two code
+    # points, not in Full_Composition_Exclusion, i.e. NFC leaves them alone), with both parts
+    # reachable. Hangul is algorithmic.
+    compositions = []
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF or is_hangul_syllable(cp):
+            continue
+        raw = unicodedata.decomposition(chr(cp))
+        if not raw or raw.startswith("<"):
+            continue
+        parts = [int(p, 16) for p in raw.split()]
+        if len(parts) != 2 or unicodedata.normalize("NFC", chr(cp)) != chr(cp):
+            continue
+        if parts[0] in reachable and parts[1] in reachable:
+            compositions.append(((parts[0] << 21) | parts[1], cp))
+    compositions.sort()
+
+    keys = sorted(decompositions)
+    starts, data = [], []
+    for cp in keys:
+        starts.append(len(data))
+        data.extend(decompositions[cp])
+    starts.append(len(data))
+    assert len(data) < 0x10000 and max(cp for cp, _ in ccc) < (1 << 24)
+
+    header = f"""// Generated by scripts/gen-nfkc-tables.py: do not edit; rerun the script.
+//
+// The tables of NFKC normalisation (`NFKC` in NFKC.swift) for SASLprep. Data: Python's
+// `unicodedata`, Unicode {unicodedata.unidata_version} (PostgreSQL 15 normalises with Unicode 14.0.0's tables, in
+// src/common/unicode_norm_table.h), restricted to the code points assigned in Unicode 3.2 and
+// what they decompose to. SASLprep rejects every code point unassigned in Unicode 3.2 (RFC 3454
+// table A.1) before it normalises, so only those reach `NFKC`; for them, current Unicode's
+// normalisation equals 14.0.0's (decompositions and compositions of assigned characters are
+// frozen since Unicode 4.1), and it is what the server computes. Not Unicode 3.2's own
+// decompositions: Corrigendum #4 (Unicode 4.0) changed five of them (such as U+2F868), and
+// PostgreSQL uses the current ones. Hangul syllables are decomposed and composed by the
+// algorithm of Unicode section 3.12, not by table.
+//
+// {len(keys)} decompositions ({len(data)} code points), {len(compositions)} compositions, {len(ccc)} non-zero combining classes.
+// Packed integer arrays (no dictionary literals) so that the file type-checks in well under a
+// second."""
+
+    parts = [
+        header,
+        "",
+        "extension NFKC {",
+        swift_array("combiningClasses",
+                    ["Non-zero canonical combining classes: `code point << 8 | class`, sorted."],
+                    "UInt32", [(cp << 8) | c for cp, c in ccc], 8, 8),
+        "",
+        swift_array("decompositionKeys",
+                    ["The code points with a compatibility decomposition (other than Hangul syllables), sorted."],
+                    "UInt32", keys, 5, 10),
+        "",
+        swift_array("decompositionStarts",
+                    ["Where the full decomposition of `decompositionKeys[i]` lies in `decompositionData`:",
+                     "`decompositionStarts[i] ..< decompositionStarts[i + 1]`."],
+                    "UInt16", starts, 4, 12),
+        "",
+        swift_array("decompositionData",
+                    ["The full compatibility decompositions (recursive, canonically ordered), one after the other."],
+                    "UInt32", data, 5, 10),
+        "",
+        swift_array("compositionKeys",
+                    ["The canonical compositions' pairs: `first << 21 | second`, sorted."],
+                    "UInt64", [k for k, _ in compositions], 11, 6),
+        "",
+        swift_array("compositionValues",
+                    ["The primary composite of `compositionKeys[i]`."],
+                    "UInt32", [v for _, v in compositions], 5, 10),
+        "}",
+        "",
+    ]
+    with open(TABLES, "w") as f:
+        f.write("\n".join(parts))
+
+    write_vectors(domain, ccc, compositions)
+
+
+def write_vectors(domain, ccc, compositions):
+    """Sequences that exercise ordering, composition and blocking, with Python's NFKC of each;
+    and the checksum of the NFKC form of every code point of the domain."""
+    import random
+    rng = random.Random(3454)
+    marks = [cp for cp, _ in ccc if assigned_in_3_2(cp)]
+    firsts = sorted({k >> 21 for k, _ in compositions})
+    seconds = sorted({k & 0x1FFFFF for k, _ in compositions})
+    compat = [cp for cp in domain if unicodedata.decomposition(chr(cp)).startswith("<")]
+    jamo_l = list(range(0x1100, 0x1113))
+    jamo_v = list(range(0x1161, 0x1176))
+    jamo_t = list(range(0x11A8, 0x11C3))
+    syllables = [0xAC00, 0xAC01, 0xD7A3, 0xB098, 0xC2E4, 0xD55C]
+
+    sequences = []
+    pools = [firsts, seconds, marks, compat, domain]
+    for _ in range(600):
+        n = rng.randint(2, 6)
+        seq = []
+        for _ in range(n):
+            seq.append(rng.choice(rng.choice(pools)))
+        sequences.append(seq)
+    for _ in range(150):
+        seq = [rng.choice(firsts)] + [rng.choice(seconds + marks) for _ in range(rng.randint(1, 4))]
+        sequences.append(seq)
+    for _ in range(150):
+        choice = rng.randint(0, 3)
+        if choice == 0:
+            seq = [rng.choice(jamo_l), rng.choice(jamo_v)]
+        elif choice == 1:
+            seq = [rng.choice(jamo_l), rng.choice(jamo_v), rng.choice(jamo_t)]
+        elif choice == 2:
+            seq = [rng.choice(syllables), rng.choice(jamo_t + jamo_v)]
+        else:
+            seq = [rng.choice(jamo_l), rng.choice(marks), rng.choice(jamo_v)]
+        sequences.append(seq)
+    # Deduplicate, keep order.
+    seen, unique = set(), []
+    for seq in sequences:
+        if tuple(seq) not in seen:
+            seen.add(tuple(seq))
+            unique.append(seq)
+
+    checksum = 0xCBF29CE484222325
+    for cp in domain:
+        checksum = fnv1a(nfkc([cp]) + [0xFFFFFFFF], checksum)
+
+    lines = [
+        "// Generated by scripts/gen-nfkc-tables.py: do not edit; rerun the script.",
+        "//",
+        f"// Reference NFKC results from Python's `unicodedata` (Unicode {unicodedata.unidata_version}) for NFKCTests.",
+        "",
+        "enum NFKCTestVectors {",
+        f"    /// How many code points are assigned in Unicode 3.2 (surrogates left out).",
+        f"    static let assignedCount = {len(domain)}",
+        "    /// FNV-1a (64-bit) over the NFKC form of each code point assigned in Unicode 3.2, in",
+        "    /// order: each form's scalars as little-endian UInt32s, then 0xFFFFFFFF.",
+        f"    static let checksum: UInt64 = 0x{checksum:016X}",
+        "",
+        "    /// Sequences of Unicode-3.2 code points and their NFKC form, one after the other: the",
+        "    /// input's length, the input, the output's length, the output. (A flat integer array",
+        "    /// type-checks quickly; an array of tuples of arrays does not.)",
+        "    static let sequences: [UInt32] = [",
+    ]
+    for seq in unique:
+        out = nfkc(seq)
+        values = [len(seq)] + seq + [len(out)] + out
+        lines.append("        " + " ".join(f"0x{v:X}," for v in values))
+    lines += ["    ]", "}", ""]
+    with open(VECTORS, "w") as f:
+        f.write("\n".join(lines))
+    print(f"{TABLES}: written\n{VECTORS}: {len(unique)} sequences, {len(domain)} code points", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
