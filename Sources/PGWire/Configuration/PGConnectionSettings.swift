@@ -6,8 +6,8 @@
 /// TLS settings it carries `keepalives` and `keepalives_*`, `tcp_user_timeout`, `channel_binding`,
 /// `require_auth`, `target_session_attrs` and `load_balance_hosts`, which the connection acts on.
 /// ``values`` keeps every keyword that was set, including the few PGWire accepts without acting
-/// on them (`requirepeer`, `gssencmode=prefer`, `krbsrvname`, `gsslib`, `gssdelegation`,
-/// `min_protocol_version`, `max_protocol_version`, `sslcompression`).
+/// on them (`requirepeer`, `gssencmode` other than `require`, `krbsrvname`, `gsslib`,
+/// `gssdelegation`, `min_protocol_version`, `max_protocol_version`, `sslcompression`).
 ///
 /// Defaults, as libpq on Debian: the host is the Unix socket directory
 /// ``defaultSocketDirectory``, the port 5432, the user the operating-system user running the

@@ -32,8 +32,8 @@ public struct PGPassFile: Sendable, Hashable {
             }
         }
 
-        /// The host field: a host name, numeric address or `localhost` (which also stands for the
-        /// default Unix socket directory).
+        /// The host field: a host name, numeric address or Unix socket directory; `localhost` also
+        /// stands for the default socket directory.
         public var host: Field
         /// The port field, compared as text with the connection's port number (`5432`).
         public var port: Field

@@ -48,8 +48,9 @@ extension PGConnection.Configuration {
         /// largest size, 8,000 bytes.
         public var maxNotificationBufferBytes: Int
 
-        /// Limits with the given bounds; the defaults suit any PostgreSQL server. Values below what
-        /// PostgreSQL's own defaults need are refused when connecting.
+        /// Limits with the given bounds (each property says its default). Values below what
+        /// PostgreSQL's own defaults need (16 parameters, 4,096 SCRAM iterations, 8,192
+        /// notification bytes) are refused when connecting.
         public init(
             maxServerParameters: Int = 256, maxSCRAMIterations: Int = 1_000_000, maxNotificationBufferBytes: Int = 8 << 20
         ) {

@@ -173,7 +173,8 @@ public enum PGTransactionStatus: UInt8, Sendable, Equatable {
 
 /// One column of a RowDescription.
 public struct PGColumnDescription: Sendable, Equatable {
-    /// The column's name (its alias when the query gave one, else `?column?` for an expression).
+    /// The column's name: the alias the query gave it, else the table column's name (PostgreSQL
+    /// names other expressions after their function, or `?column?`).
     public var name: String
     /// The OID of the source table, or 0.
     public var tableOID: UInt32

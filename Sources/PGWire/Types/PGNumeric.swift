@@ -44,8 +44,8 @@ public struct PGNumeric: Sendable, Hashable, Comparable {
     /// The largest display scale the binary format can carry (`NUMERIC_DSCALE_MAX`).
     public static let maximumDisplayScale: UInt16 = 0x3FFF
 
-    /// `NaN`, which numeric has (unlike SQL's integers); it equals itself and sorts above every
-    /// other value.
+    /// `NaN`. Unlike a floating-point NaN it equals itself, and it sorts above every other value,
+    /// `Infinity` included (as in PostgreSQL).
     public static let nan = PGNumeric(special: .nan)
     /// `Infinity` (PostgreSQL 14 and later).
     public static let infinity = PGNumeric(special: .infinity)
