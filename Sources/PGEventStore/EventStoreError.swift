@@ -46,8 +46,11 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         public static let versionConflict = Code(.versionConflict)
         /// An event with the same id is already stored, with different content.
         public static let duplicateEvent = Code(.duplicateEvent)
-        /// A retried append with the same idempotency key does not match the append first stored
-        /// under that key.
+        /// An append failed because some of its event ids are already stored, and what is
+        /// stored is not this same append: only some of its events are stored, or one is stored
+        /// in another stream, with another type, data or metadata, at other versions, or by
+        /// another transaction. (A retry whose events are all stored exactly as given is
+        /// recognised by their event ids and returns the original result instead.)
         public static let idempotencyViolation = Code(.idempotencyViolation)
         /// An argument is not valid (for example an empty event type or stream name).
         public static let invalidArgument = Code(.invalidArgument)

@@ -11,6 +11,7 @@ public struct StreamSnapshot: Sendable, Hashable {
     /// The state as JSON.
     public var data: PGRawJSON
 
+    /// A snapshot of `stream` at `version`: the state `data`, whose type name is `type`.
     public init(stream: String, version: Int64, type: String, data: PGRawJSON) {
         self.stream = stream
         self.version = version

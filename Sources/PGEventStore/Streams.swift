@@ -11,6 +11,7 @@ public struct StreamInfo: Sendable, Hashable {
     /// Events up to this version are hidden from stream reads by a soft delete (0: none).
     public var deletedVersion: Int64
 
+    /// A stream head with the given values; ``EventStore/streamInfo(_:)`` makes them from the store.
     public init(name: String, version: Int64, isDeleted: Bool, deletedVersion: Int64) {
         self.name = name
         self.version = version

@@ -7,6 +7,9 @@ public struct StreamWrite: Sendable, Hashable {
     /// The events, in order; at least one.
     public var events: [NewEvent]
 
+    /// Events for `stream`, appended when its version matches `expected` (by default
+    /// ``ExpectedVersion/any``: no check). The append, not this initializer, rejects an empty
+    /// `events` (``EventStoreError/Code/invalidArgument``).
     public init(stream: String, expected: ExpectedVersion = .any, events: [NewEvent]) {
         self.stream = stream
         self.expected = expected
@@ -31,6 +34,8 @@ public struct AppendResult: Sendable, Hashable {
     /// and ``EventStore/Configuration/readYourWrites``; nil otherwise.
     public var commitLSN: UInt64?
 
+    /// A result with the given values, for instance to stand in for an append in tests; the store
+    /// makes its own.
     public init(versions: [String: Int64], positions: [Int64], transactionID: UInt64, commitLSN: UInt64? = nil) {
         self.versions = versions
         self.positions = positions

@@ -9,11 +9,17 @@ extension EventMetadata {
     /// let extra: [String: EventMetadata.Value] = ["tenant": "acme", "attempt": 2, "tags": ["a", "b"]]
     /// ```
     public enum Value: Sendable, Hashable, Codable {
+        /// JSON `null`.
         case null
+        /// A JSON `true` or `false`.
         case bool(Bool)
+        /// A JSON number, as a `Double` (integral values within ±2^53 are written without a fraction).
         case number(Double)
+        /// A JSON string.
         case string(String)
+        /// A JSON array.
         case array([EventMetadata.Value])
+        /// A JSON object.
         case object([String: EventMetadata.Value])
 
         /// Decodes whichever JSON value the decoder holds.

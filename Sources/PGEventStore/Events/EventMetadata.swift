@@ -30,6 +30,8 @@ public struct EventMetadata: Sendable, Hashable, Codable {
     static let correlationKey = "correlationId"
     static let causationKey = "causationId"
 
+    /// Metadata with the given ids (nil leaves an id out) and extra keys. `extra` must not use the
+    /// keys `correlationId` or `causationId`: encoding then throws.
     public init(correlationID: UUID? = nil, causationID: UUID? = nil, extra: [String: EventMetadata.Value] = [:]) {
         self.correlationID = correlationID
         self.causationID = causationID

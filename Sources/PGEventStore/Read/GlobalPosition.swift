@@ -11,6 +11,7 @@ public struct GlobalPosition: Sendable, Hashable, Comparable, CustomStringConver
     /// The event's position.
     public var position: Int64
 
+    /// The place of the event at `position` written by transaction `transactionID`.
     public init(transactionID: UInt64, position: Int64) {
         self.transactionID = transactionID
         self.position = position

@@ -27,6 +27,8 @@ public struct RecordedEvent: Sendable, Hashable {
     /// When it was written (the writing transaction's start, as `now()` gives it).
     public var createdAt: Date
 
+    /// An event with the given fields, for instance to feed a projection in tests; reads make their
+    /// own from the stored rows.
     public init(
         id: UUID, stream: String, version: Int64, position: Int64, transactionID: UInt64, type: String,
         data: PGRawJSON, metadata: EventMetadata, createdAt: Date

@@ -10,11 +10,21 @@ extension PGConnection.Configuration {
         /// An authentication method, by its `require_auth` name.
         @nonexhaustive
         public enum Method: String, Sendable, CaseIterable, Hashable {
+            /// A cleartext password (`AuthenticationCleartextPassword`).
             case password
+            /// An MD5-hashed password (`AuthenticationMD5Password`).
             case md5
+            /// GSSAPI (Kerberos) authentication, which PGWire does not implement: a server that
+            /// asks for it fails the connection either way.
             case gss
+            /// SSPI (Windows) authentication, which PGWire does not implement: a server that asks
+            /// for it fails the connection either way.
             case sspi
+            /// SCRAM-SHA-256, with or without channel binding (SASL); how binding is used is up to
+            /// ``PGConnection/Configuration/channelBinding``.
             case scramSHA256 = "scram-sha-256"
+            /// OAuth bearer tokens (SASL `OAUTHBEARER`, PostgreSQL 18), which PGWire does not
+            /// implement; accepted so that every libpq `require_auth` value parses.
             case oauth
             /// The server asked for nothing (trust, peer).
             case none
@@ -23,6 +33,8 @@ extension PGConnection.Configuration {
         /// The methods the server may use.
         public var allowed: Set<Method>
 
+        /// Allows exactly the methods in `allowed` (include ``Method/none`` to accept a server that
+        /// asks for nothing).
         public init(allowed: Set<Method>) {
             self.allowed = allowed
         }

@@ -2,9 +2,12 @@
 /// settings, then the environment's (`PGHOST`, `PGPORT`, ...) for keywords the string does not set,
 /// then the defaults; plus the password file for a password nobody gave.
 ///
-/// ``configuration`` is what PGWire connects with. ``values`` keeps every keyword that was set,
-/// including those PGWire accepts but does not act on yet (`keepalives`, `channel_binding`,
-/// `require_auth`, `load_balance_hosts`, ...).
+/// ``configuration`` is what PGWire connects with: besides the host, port, user, database and
+/// TLS settings it carries `keepalives` and `keepalives_*`, `tcp_user_timeout`, `channel_binding`,
+/// `require_auth`, `target_session_attrs` and `load_balance_hosts`, which the connection acts on.
+/// ``values`` keeps every keyword that was set, including the few PGWire accepts without acting
+/// on them (`requirepeer`, `gssencmode` other than `require`, `krbsrvname`, `gsslib`,
+/// `gssdelegation`, `min_protocol_version`, `max_protocol_version`, `sslcompression`).
 ///
 /// Defaults, as libpq on Debian: the host is the Unix socket directory
 /// ``defaultSocketDirectory``, the port 5432, the user the operating-system user running the
@@ -20,7 +23,10 @@ public struct PGConnectionSettings: Sendable {
     /// Where a keyword's value came from.
     @nonexhaustive
     public enum Source: Sendable, Hashable {
+        /// Set in the connection string (or URI).
         case connectionString
+        /// Taken from the environment variable `variable` (for example `PGHOST`), because the
+        /// connection string did not set the keyword.
         case environment(variable: String)
     }
 

@@ -13,9 +13,13 @@
 public struct PGConnectionString: Sendable, Hashable, CustomStringConvertible {
     /// One `keyword=value` setting.
     public struct Parameter: Sendable, Hashable {
+        /// The keyword as written (`host`, `sslmode`, ...); URI parts are given their keyword names
+        /// (`user`, `password`, `host`, `port`, `dbname`).
         public var key: String
+        /// The value, with quotes and escapes (or a URI's percent-encoding) removed. May be empty.
         public var value: String
 
+        /// A setting of `key` to `value`, unchecked.
         public init(key: String, value: String) {
             self.key = key
             self.value = value

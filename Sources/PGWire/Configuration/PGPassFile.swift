@@ -18,9 +18,12 @@ public struct PGPassFile: Sendable, Hashable {
     public struct Entry: Sendable, Hashable {
         /// A matching field: `*` or a literal value (escapes removed).
         public enum Field: Sendable, Hashable {
+            /// `*`: matches every value.
             case any
+            /// A literal value, matched exactly (case matters).
             case value(String)
 
+            /// Whether `candidate` (a host, port number, database or user name) matches this field.
             public func matches(_ candidate: String) -> Bool {
                 switch self {
                 case .any: return true
@@ -29,9 +32,14 @@ public struct PGPassFile: Sendable, Hashable {
             }
         }
 
+        /// The host field: a host name, numeric address or Unix socket directory; `localhost` also
+        /// stands for the default socket directory.
         public var host: Field
+        /// The port field, compared as text with the connection's port number (`5432`).
         public var port: Field
+        /// The database field.
         public var database: Field
+        /// The user-name field.
         public var user: Field
         /// The password, escapes removed. Empty means "no password".
         public var password: String
@@ -54,6 +62,7 @@ public struct PGPassFile: Sendable, Hashable {
 
     /// The outcome of reading a password file.
     public enum LoadResult: Sendable, Hashable {
+        /// The file was read and parsed; it may still have no entries.
         case loaded(PGPassFile)
         /// There is no file at the path; libpq stays silent about that, and so does PGWire.
         case notFound

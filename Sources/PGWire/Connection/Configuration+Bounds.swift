@@ -11,6 +11,8 @@ extension PGConnection.Configuration {
         /// `keepalives_count`: probes lost before the connection is dropped (TCP_KEEPCNT), 1 to 127.
         public var count: Int?
 
+        /// Keepalive settings; nil leaves that timing to the system. The ranges are checked when
+        /// connecting (``PGConnection/Configuration/validate()``), not here.
         public init(enabled: Bool = true, idle: Duration? = nil, interval: Duration? = nil, count: Int? = nil) {
             self.enabled = enabled
             self.idle = idle
@@ -46,6 +48,9 @@ extension PGConnection.Configuration {
         /// largest size, 8,000 bytes.
         public var maxNotificationBufferBytes: Int
 
+        /// Limits with the given bounds (each property says its default). Values below what
+        /// PostgreSQL's own defaults need (16 parameters, 4,096 SCRAM iterations, 8,192
+        /// notification bytes) are refused when connecting.
         public init(
             maxServerParameters: Int = 256, maxSCRAMIterations: Int = 1_000_000, maxNotificationBufferBytes: Int = 8 << 20
         ) {

@@ -7,8 +7,21 @@ extension PGConnection.Configuration {
     /// names.
     @nonexhaustive
     public enum TLSMode: String, Sendable, CaseIterable {
-        case disable, allow, prefer, require
+        /// Never use TLS.
+        case disable
+        /// Connect in plaintext; only when the server refuses that login, try once more over TLS.
+        /// The server's certificate is not checked (unless a root certificate is given).
+        case allow
+        /// Ask for TLS and use it when the server has it, else go on in plaintext (the default).
+        /// The server's certificate is not checked (unless a root certificate is given).
+        case prefer
+        /// Use TLS or fail. The server's certificate is not checked unless a root certificate is
+        /// given, which makes this ``verifyCA``.
+        case require
+        /// Use TLS and check that the server's certificate chains to a trusted root certificate
+        /// (``TLS/rootCertificatePath``), without checking its host name.
         case verifyCA = "verify-ca"
+        /// As ``verifyCA``, and also check that the certificate names the host connected to.
         case verifyFull = "verify-full"
     }
 
@@ -27,9 +40,13 @@ extension PGConnection.Configuration {
     /// `ssl_max_protocol_version` name them.
     @nonexhaustive
     public enum TLSProtocolVersion: String, Sendable, CaseIterable, Comparable {
+        /// TLS 1.0 (obsolete; OpenSSL may refuse it at its default security level).
         case tls1 = "TLSv1"
+        /// TLS 1.1 (obsolete; OpenSSL may refuse it at its default security level).
         case tls1_1 = "TLSv1.1"
+        /// TLS 1.2, the default minimum.
         case tls1_2 = "TLSv1.2"
+        /// TLS 1.3.
         case tls1_3 = "TLSv1.3"
 
         /// The version for a libpq spelling, ignoring case (`tlsv1.3` is `TLSv1.3`).
@@ -51,6 +68,8 @@ extension PGConnection.Configuration {
     /// environment also gets libpq's defaults from `~/.postgresql/` (`root.crt`, `root.crl`,
     /// `postgresql.crt`, `postgresql.key`) when those files exist; one built in code does not.
     public struct TLS: Sendable, Equatable, CustomStringConvertible {
+        /// `sslmode`: whether TLS is used and how much of the server's certificate is checked
+        /// (default ``TLSMode/prefer``). Unix-socket connections never use TLS, whatever the mode.
         public var mode: TLSMode
         /// `sslrootcert`: trusted CA certificates (PEM file path), or `system` for the
         /// system's store. When one is given, the server's chain is checked in every mode that
@@ -79,6 +98,8 @@ extension PGConnection.Configuration {
         /// `sslnegotiation`: SSLRequest first (the default), or TLS at once.
         public var negotiation: TLSNegotiation
 
+        /// TLS settings with libpq's defaults for everything not given: `sslmode=prefer`, no
+        /// certificate files, SNI on, TLS 1.2 at least, SSLRequest negotiation.
         public init(
             mode: TLSMode = .prefer, rootCertificatePath: String? = nil, certificatePath: String? = nil,
             keyPath: String? = nil, keyPassword: String? = nil, revocationListPath: String? = nil,

@@ -1,13 +1,16 @@
-/// How to reach and log in to a PostgreSQL server.
-///
-/// Build one in code, or parse a libpq connection string or URI with
-/// ``init(connectionString:environment:)``.
 extension PGConnection {
+    /// How to reach and log in to a PostgreSQL server.
+    ///
+    /// Build one in code, or parse a libpq connection string or URI with
+    /// ``init(connectionString:environment:)``.
     public struct Configuration: Sendable, CustomStringConvertible {
         /// One server to try: a host name, numeric IPv4/IPv6 address or (beginning with `/`) a
         /// Unix socket directory, and a port.
         public struct Server: Sendable, Hashable, CustomStringConvertible {
+            /// The host name, numeric address or Unix socket directory (a path beginning with `/`;
+            /// the socket file in it is `.s.PGSQL.<port>`).
             public var host: String
+            /// The TCP port, or the number in the Unix socket's file name. Default 5432.
             public var port: Int
             /// libpq's `hostaddr`: a numeric address to connect to instead of resolving ``host``
             /// (``host`` is still used for TLS host name checks and `.pgpass` lookups).
@@ -16,6 +19,8 @@ extension PGConnection {
             /// `.pgpass` file whose lines differ per host). Never shown in descriptions.
             public var password: String?
 
+            /// A server at `host` and `port`, reached at `hostAddress` instead of resolving `host`
+            /// when one is given, with its own `password` when one is given.
             public init(host: String, port: Int = 5432, hostAddress: String? = nil, password: String? = nil) {
                 self.host = host
                 self.port = port
@@ -31,11 +36,21 @@ extension PGConnection {
         /// libpq's `target_session_attrs`: which kind of server among ``servers`` is acceptable.
         @nonexhaustive
         public enum TargetSessionAttributes: String, Sendable, CaseIterable {
+            /// Any server will do (the default).
             case any
+            /// A server that accepts writes: not a hot standby, and `default_transaction_read_only`
+            /// off.
             case readWrite = "read-write"
+            /// A server that does not accept writes by default: a hot standby, or one with
+            /// `default_transaction_read_only` on.
             case readOnly = "read-only"
+            /// A server that is not a hot standby (not in recovery), whether or not it accepts
+            /// writes by default.
             case primary
+            /// A hot standby (a server in recovery).
             case standby
+            /// A hot standby if any of ``servers`` is one; otherwise, in a second pass over the
+            /// list, any server.
             case preferStandby = "prefer-standby"
         }
 
@@ -130,6 +145,11 @@ extension PGConnection {
         /// for PgBouncer in transaction mode: see ``PoolerMode``. Default `.none`.
         public var poolerMode: PoolerMode
 
+        /// A configuration for one server, `host` and `port`, logging in as `user` (to the
+        /// database named like the user when `database` is nil). `connectTimeout` defaults to 30
+        /// seconds, where libpq waits indefinitely; the other libpq settings start at libpq's
+        /// defaults (`sslmode` `prefer`, keepalives on, any server) and are set through their
+        /// properties.
         public init(
             host: String = "localhost",
             port: Int = 5432,

@@ -4,6 +4,7 @@ public struct PGNotice: Sendable, Equatable, CustomStringConvertible {
     /// Every field the server sent, keyed by protocol field type.
     public var fields: [PGServerField: String]
 
+    /// A notice with the given fields, as the server would have sent them.
     public init(fields: [PGServerField: String]) { self.fields = fields }
 
     /// The notice's primary message.

@@ -1,8 +1,16 @@
 /// The isolation level of a transaction.
 public enum PGIsolationLevel: String, Sendable, CaseIterable {
+    /// `READ UNCOMMITTED`, which PostgreSQL runs as ``readCommitted``.
     case readUncommitted = "READ UNCOMMITTED"
+    /// `READ COMMITTED` (PostgreSQL's default): each statement sees the data committed before it
+    /// began.
     case readCommitted = "READ COMMITTED"
+    /// `REPEATABLE READ`: every statement sees the snapshot taken at the transaction's first
+    /// statement; updating or deleting a row that a concurrent transaction changed and committed
+    /// fails with SQLSTATE 40001.
     case repeatableRead = "REPEATABLE READ"
+    /// `SERIALIZABLE`: as ``repeatableRead``, and a transaction that could not have run in some
+    /// serial order with the others fails with SQLSTATE 40001, to be retried.
     case serializable = "SERIALIZABLE"
 }
 
@@ -15,6 +23,8 @@ public struct PGTransactionOptions: Sendable, Equatable {
     /// `DEFERRABLE`: for serializable read-only transactions, wait for a safe snapshot.
     public var deferrable: Bool
 
+    /// Options for a transaction; the defaults give a plain `BEGIN`, which follows the session's
+    /// defaults (`default_transaction_isolation`, `default_transaction_read_only`, ...).
     public init(isolation: PGIsolationLevel? = nil, readOnly: Bool = false, deferrable: Bool = false) {
         self.isolation = isolation
         self.readOnly = readOnly

@@ -90,6 +90,9 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible {
     /// For ``Code/decoding`` errors: the column, PostgreSQL type and Swift type involved.
     public var decodingContext: DecodingContext?
 
+    /// An error of kind `code` with `message`. PGWire fills `serverFields` for errors from the
+    /// server and `errno` for socket failures; an error made elsewhere (a test double, say)
+    /// usually leaves both empty.
     public init(
         _ code: Code,
         _ message: String,

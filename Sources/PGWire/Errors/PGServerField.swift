@@ -5,6 +5,7 @@ public struct PGServerField: Sendable, Hashable, CustomStringConvertible {
     /// The protocol byte that identifies this field (for example `C` for the SQLSTATE).
     public let rawValue: UInt8
 
+    /// The field with protocol type byte `rawValue`, for fields without a named constant.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     private init(_ character: Unicode.Scalar) { self.rawValue = UInt8(ascii: character) }

@@ -96,8 +96,12 @@ public enum AuthenticationRequest: Sendable, Equatable {
 
 /// The body of a `K` message. Protocol 3.0 sends a 4-byte key; 3.2 allows up to 256 bytes.
 public struct PGBackendKeyData: Sendable, Equatable {
+    /// The backend's process id, as in `pg_backend_pid()`.
     public var processID: Int32
+    /// The key a CancelRequest must present to cancel this backend's query: 4 bytes with protocol
+    /// 3.0, up to 256 with 3.2. A secret: never log it.
     public var secretKey: [UInt8]
+    /// Key data with the given process id and secret key.
     public init(processID: Int32, secretKey: [UInt8]) {
         self.processID = processID
         self.secretKey = secretKey
@@ -119,7 +123,10 @@ public struct CopyResponse: Sendable, Equatable {
 
 /// Text (0) or binary (1).
 public enum PGFormat: Int16, Sendable, Equatable {
+    /// Text format: values as PostgreSQL prints them (`42`, `t`, `2024-01-31`).
     case text = 0
+    /// Binary format: each type's `send`/`recv` representation (big-endian integers, for example).
+    /// PGWire asks for binary results to extended-protocol queries.
     case binary = 1
 }
 
@@ -130,6 +137,7 @@ public struct PGProtocolNegotiation: Sendable, Equatable {
     public var newestMinorVersion: Int32
     /// Protocol options (`_pq_.*`) the server did not recognise.
     public var unrecognizedOptions: [String]
+    /// An answer with the given fields.
     public init(newestMinorVersion: Int32, unrecognizedOptions: [String]) {
         self.newestMinorVersion = newestMinorVersion
         self.unrecognizedOptions = unrecognizedOptions
@@ -145,6 +153,7 @@ public struct PGNotification: Sendable, Equatable {
     public var channel: String
     /// The payload; empty when NOTIFY gave none.
     public var payload: String
+    /// A notification with the given fields, for instance to test a handler.
     public init(processID: Int32, channel: String, payload: String) {
         self.processID = processID
         self.channel = channel
@@ -164,6 +173,8 @@ public enum PGTransactionStatus: UInt8, Sendable, Equatable {
 
 /// One column of a RowDescription.
 public struct PGColumnDescription: Sendable, Equatable {
+    /// The column's name: the alias the query gave it, else the table column's name (PostgreSQL
+    /// names other expressions after their function, or `?column?`).
     public var name: String
     /// The OID of the source table, or 0.
     public var tableOID: UInt32
@@ -175,8 +186,11 @@ public struct PGColumnDescription: Sendable, Equatable {
     public var dataTypeSize: Int16
     /// The type modifier (`pg_attribute.atttypmod`).
     public var typeModifier: Int32
+    /// The format the column's values arrive in: binary for extended-protocol queries, text for the
+    /// simple protocol (and for a statement only described, not yet bound).
     public var format: PGFormat
 
+    /// A column description with the given fields.
     public init(
         name: String, tableOID: UInt32, columnAttributeNumber: Int16, dataTypeOID: UInt32,
         dataTypeSize: Int16, typeModifier: Int32, format: PGFormat

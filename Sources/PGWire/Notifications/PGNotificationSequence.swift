@@ -39,6 +39,10 @@ public struct PGNotificationSequence: AsyncSequence, Sendable {
         try? await listener.connection.reconcileChannel(listener.channel)
     }
 
+    /// Returns the channel's notifications in the order they arrived. After the buffered ones it
+    /// returns nil once the listener was stopped (``PGNotificationSequence/stop()``, or the
+    /// iterating task was cancelled), and throws a ``PGError`` once the connection ended or the
+    /// buffer overflowed.
     public struct Iterator: AsyncIteratorProtocol {
         let listener: Listener
 

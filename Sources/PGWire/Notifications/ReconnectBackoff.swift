@@ -10,6 +10,9 @@ public struct ReconnectBackoff: Sendable, Equatable {
     /// The fraction by which a wait varies at random, both ways (0.2: from 80% to 120%).
     public var jitter: Double
 
+    /// A backoff from `initial` growing by `multiplier` per failed attempt up to `maximum`, each
+    /// wait varied by up to ±`jitter`. A `multiplier` below 1 counts as 1, and `jitter` is kept
+    /// within 0...1.
     public init(
         initial: Duration = .milliseconds(100), maximum: Duration = .seconds(10), multiplier: Double = 2,
         jitter: Double = 0.2

@@ -9,6 +9,7 @@ public struct PGCopyDataSequence: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> Iterator { Iterator(chunks: CopyChunkReader(exchange: exchange)) }
 
+    /// Reads the COPY's data chunk by chunk from the connection; nil once the copy has ended.
     public struct Iterator: AsyncIteratorProtocol {
         var chunks: CopyChunkReader
         public mutating func next() async throws -> [UInt8]? { try await chunks.next() }
@@ -32,6 +33,8 @@ public struct PGCopyRowSequence: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> Iterator { Iterator(chunks: CopyChunkReader(exchange: exchange), columns: columns) }
 
+    /// Reads and decodes the COPY's rows one by one from the connection; nil after the binary
+    /// trailer, once the copy has ended.
     public struct Iterator: AsyncIteratorProtocol {
         var chunks: CopyChunkReader
         let columns: PGColumns

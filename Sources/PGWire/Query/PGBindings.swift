@@ -13,8 +13,10 @@ public struct PGBindings: Sendable, Equatable {
     /// The most parameters one statement can have: the protocol counts them in an Int16.
     public static let maximumCount = 65_535
 
+    /// No parameters.
     public init() {}
 
+    /// No parameters yet, with room reserved for `capacity` of them.
     public init(capacity: Int) {
         dataTypes.reserveCapacity(capacity)
         wire.reserveCapacity(capacity * 12)

@@ -18,6 +18,8 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
     /// every copy retain its strings and dictionary.
     var encodingError: EncodingFailure?
 
+    /// A query of `sql` with parameters already encoded in `bindings` (none by default). The SQL is
+    /// used as given: a `$n` in it refers to the n-th binding.
     public init(_ sql: String, bindings: PGBindings = PGBindings()) {
         self.sql = sql
         self.bindings = bindings

@@ -26,6 +26,9 @@ public struct PGRowSequence: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> Iterator { Iterator(exchange: exchange) }
 
+    /// Reads the result's rows one by one from the connection: nil once the command has completed
+    /// (``PGRowSequence/commandTag`` is then known); throws the server's error if the statement
+    /// fails part way.
     public struct Iterator: AsyncIteratorProtocol {
         let exchange: ReadExchange<ExtendedQueryMachine>
         /// The flow's machine once this iterator claimed the exchange.

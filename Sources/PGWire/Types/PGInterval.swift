@@ -17,6 +17,8 @@ public struct PGInterval: Sendable, Hashable, CustomStringConvertible {
     /// The time part, in microseconds.
     public var microseconds: Int64
 
+    /// An interval with these fields, kept apart as given (36 hours stays 36 hours, not one day and
+    /// 12 hours).
     public init(months: Int32 = 0, days: Int32 = 0, microseconds: Int64 = 0) {
         self.months = months
         self.days = days

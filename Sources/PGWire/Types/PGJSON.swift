@@ -17,6 +17,7 @@ public struct PGJSON<Value: Codable & Sendable>: Sendable {
     /// The decoded value.
     public var value: Value
 
+    /// Wraps `value`, to be sent as `jsonb`.
     public init(_ value: Value) {
         self.value = value
     }

@@ -20,10 +20,15 @@
 public struct PGNumeric: Sendable, Hashable, Comparable {
     /// The sign field of the binary format, which also marks the special values.
     public enum Sign: UInt16, Sendable, Hashable {
+        /// A positive number, or zero.
         case positive = 0x0000
+        /// A negative number.
         case negative = 0x4000
+        /// `NaN`.
         case nan = 0xC000
+        /// `Infinity` (PostgreSQL 14 and later).
         case infinity = 0xD000
+        /// `-Infinity` (PostgreSQL 14 and later).
         case negativeInfinity = 0xF000
     }
 
@@ -39,11 +44,14 @@ public struct PGNumeric: Sendable, Hashable, Comparable {
     /// The largest display scale the binary format can carry (`NUMERIC_DSCALE_MAX`).
     public static let maximumDisplayScale: UInt16 = 0x3FFF
 
+    /// `NaN`. Unlike a floating-point NaN it equals itself, and it sorts above every other value,
+    /// `Infinity` included (as in PostgreSQL).
     public static let nan = PGNumeric(special: .nan)
     /// `Infinity` (PostgreSQL 14 and later).
     public static let infinity = PGNumeric(special: .infinity)
     /// `-Infinity` (PostgreSQL 14 and later).
     public static let negativeInfinity = PGNumeric(special: .negativeInfinity)
+    /// Zero, with display scale 0 (`0`).
     public static let zero = PGNumeric(special: .positive)
 
     private init(special: Sign) {

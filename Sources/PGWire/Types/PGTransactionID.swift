@@ -11,6 +11,7 @@ public struct PGTransactionID: RawRepresentable, Sendable, Hashable, Comparable,
         self.rawValue = rawValue
     }
 
+    /// The transaction id `rawValue` (the epoch in its high 32 bits).
     public init(_ rawValue: UInt64) {
         self.rawValue = rawValue
     }
