@@ -46,7 +46,7 @@ final class ReadQueue: Sendable {
         }
     }
 
-    /// Returns when `ticket` may read, or throws ``PGError/Code/cancelled`` as soon as the task
+    /// Returns when `ticket` may read, or throws `CancellationError` as soon as the task
     /// is cancelled. A cancelled ticket is passed over when its turn comes; `requestSent` says
     /// whether a request went out under it, whose answer the next reader then reads and
     /// discards (``PGConnection/settleAbandoned()``).
