@@ -8,15 +8,13 @@ struct ExpectedVersionArgument: ExpressibleByArgument, Equatable {
     init(_ value: ExpectedVersion) { self.value = value }
 
     init?(argument: String) {
-        switch argument.lowercased() {
-        case "any": value = .any
-        case "no-stream", "no_stream": value = .noStream
-        case "exists", "stream-exists": value = .streamExists
-        default:
-            guard let version = Int64(argument), version >= 0 else { return nil }
-            value = .exact(version)
-        }
+        // The library's own spellings (`no_stream`), the tool's hyphenated ones, any case.
+        let text = argument.lowercased()
+        guard let value = ExpectedVersion(Self.aliases[text] ?? text) else { return nil }
+        self.value = value
     }
+
+    private static let aliases = ["no-stream": "no_stream", "stream-exists": "exists"]
 
     static var allValueStrings: [String] { ["any", "no-stream", "exists", "<version>"] }
     var defaultValueDescription: String { value.description }
