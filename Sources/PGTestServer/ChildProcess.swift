@@ -71,6 +71,7 @@ public final class ChildProcess: Sendable {
             }
         }
 
+        /// `exit status 3` or `signal 9`.
         public var description: String {
             switch self {
             case .exited(let status): "exit status \(status)"
