@@ -35,9 +35,9 @@ public final class PgBouncer: Sendable, CustomStringConvertible {
     /// The options it was started with.
     public let options: Options
     /// Its process and watchdog; `nil` once stopped.
-    private let running: Mutex<(process: SpawnedProcess, watchdog: Watchdog)?>
+    private let running: Mutex<(process: ChildProcess, watchdog: Watchdog)?>
 
-    private init(port: Int, folder: String, options: Options, process: SpawnedProcess, watchdog: Watchdog) {
+    private init(port: Int, folder: String, options: Options, process: ChildProcess, watchdog: Watchdog) {
         self.host = "127.0.0.1"
         self.port = port
         self.folder = folder
@@ -92,7 +92,7 @@ public final class PgBouncer: Sendable, CustomStringConvertible {
                     configurationFile(server: server, port: port, folder: folder, options: options),
                     to: folder + "/pgbouncer.ini", account: account)
                 let command = Self.command(executable, configuration: folder + "/pgbouncer.ini", account: account)
-                let process = try SpawnedProcess(command, environment: Subprocess.cleanEnvironment())
+                let process = try ChildProcess(command, environment: Subprocess.cleanEnvironment(), stdout: .null, stderr: .null)
                 if waitUntilListening(port: port, folder: folder, process: process, timeout: options.startTimeout) {
                     let bouncer = PgBouncer(port: port, folder: folder, options: options, process: process, watchdog: watchdog)
                     LiveBouncers.add(bouncer)
@@ -139,7 +139,7 @@ public final class PgBouncer: Sendable, CustomStringConvertible {
     public func simulateCrash() {
         running.withLock { running in
             running?.watchdog.simulateOwnerDeath()
-            _ = running?.process.wait(timeout: .seconds(5))  // reaps it
+            _ = running?.process.waitForExit(timeout: .seconds(5))  // reaps it
             running = nil
         }
         LiveBouncers.remove(self)
@@ -161,7 +161,7 @@ public final class PgBouncer: Sendable, CustomStringConvertible {
     /// Polls until PgBouncer's log says it listens on `port` and a TCP connect there succeeds;
     /// false when the process exits first or `timeout` passes. The log comes first: a connect
     /// alone could reach another program that took the port.
-    private static func waitUntilListening(port: Int, folder: String, process: SpawnedProcess, timeout: Duration) -> Bool {
+    private static func waitUntilListening(port: Int, folder: String, process: ChildProcess, timeout: Duration) -> Bool {
         let deadline = ContinuousClock.now + timeout
         let announcement = "listening on 127.0.0.1:\(port)"
         var pause = Duration.milliseconds(1)
@@ -171,7 +171,7 @@ public final class PgBouncer: Sendable, CustomStringConvertible {
                 close(descriptor)
                 return true
             }
-            if process.wait(timeout: pause) { return false }
+            if process.waitForExit(timeout: pause) { return false }
             pause = min(pause * 2, .milliseconds(20))
         }
         return false
@@ -180,10 +180,10 @@ public final class PgBouncer: Sendable, CustomStringConvertible {
     /// SIGTERM (PgBouncer closes every connection and exits at once), then SIGKILL after
     /// 10 s. Returns whether it ended.
     @discardableResult
-    private static func terminate(_ process: SpawnedProcess) -> Bool {
+    private static func terminate(_ process: ChildProcess) -> Bool {
         for (signal, wait) in [(SIGTERM, Duration.seconds(10)), (SIGKILL, .seconds(5))] {
             process.signal(signal)
-            if process.wait(timeout: wait) { return true }
+            if process.waitForExit(timeout: wait) { return true }
         }
         return false
     }

@@ -12,10 +12,8 @@ import Darwin
 
 /// The running `postgres` server, a child process of ours.
 ///
-/// The server runs as a `Process` of our own rather than through `pg_ctl start`: on Linux,
-/// Foundation learns that a child ended when a socket it hands to the child closes, and the
-/// server that `pg_ctl` leaves behind inherits that socket, so Foundation would never see
-/// `pg_ctl` end. Owning the server also lets ``waitUntilReady(timeout:)`` and
+/// The server runs as a ``ChildProcess`` of our own rather than through `pg_ctl start`, so we
+/// see it end and can signal it. Owning the server also lets ``waitUntilReady(timeout:)`` and
 /// ``stop(mode:timeout:)`` poll in milliseconds where `pg_ctl -w` polls every 100 ms.
 final class ServerProcess: Sendable {
     /// How a server shuts down, by the signal that asks for it.
@@ -34,8 +32,7 @@ final class ServerProcess: Sendable {
     }
 
     let dataDirectory: String
-    private let process: Process
-    private let exit = ExitSignal()
+    private let process: ChildProcess
     /// The server's process id, from `postmaster.pid`, once it is ready; with
     /// `runuser` in between, our child is not the server itself.
     private let serverPID = Mutex<pid_t?>(nil)
@@ -52,28 +49,15 @@ final class ServerProcess: Sendable {
         guard log >= 0 else {
             throw TestServerError("could not open \(logPath): \(String(cString: strerror(errno)))")
         }
-        let logHandle = FileHandle(fileDescriptor: log, closeOnDealloc: true)
+        defer { close(log) }  // the server has its own copy
         try account.hand(logPath)
-
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.environment = Subprocess.cleanEnvironment()
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = logHandle
-        process.standardError = logHandle
-        process.terminationHandler = { [exit] _ in exit.fire() }
-        do {
-            try process.run()
-        } catch {
-            throw TestServerError("could not run \(command[0]): \(error)", command: command)
-        }
-        try? logHandle.close()  // the server has its own copy
+        process = try ChildProcess(
+            command, environment: Subprocess.cleanEnvironment(), directory: "/",
+            stdin: .null, stdout: .descriptor(log), stderr: .standardOutput)
     }
 
     var isRunning: Bool {
-        !exit.hasFired
+        process.isRunning
     }
 
     /// Waits until the server reports in `postmaster.pid` that it accepts connections.
@@ -88,7 +72,7 @@ final class ServerProcess: Sendable {
                 serverPID.withLock { $0 = file.pid }
                 return
             }
-            _ = exit.wait(timeout: pause)
+            _ = process.waitForExit(timeout: pause)
             pause = min(pause * 2, .milliseconds(20))
         }
         throw TestServerError("the server did not become ready within \(timeout)")
@@ -108,7 +92,7 @@ final class ServerProcess: Sendable {
         for step in plan {
             guard isRunning else { return true }
             signalServer(step.signal)
-            if exit.wait(timeout: step.wait) { return true }
+            if process.waitForExit(timeout: step.wait) { return true }
         }
         return !isRunning
     }
@@ -123,7 +107,7 @@ final class ServerProcess: Sendable {
         // Our child is the server itself or the user switch (runuser) in front of it, which
         // ends with it. Signal the child when there is no server to signal, and kill both.
         if pid == nil || signal == SIGKILL {
-            kill(process.processIdentifier, signal)
+            process.signal(signal)
         }
     }
 

@@ -22,8 +22,7 @@ import Darwin
 /// the id being reused. The watchdog ignores SIGINT, SIGTERM and SIGHUP, so a Ctrl-C that
 /// kills the test run does not kill it too.
 final class Watchdog: Sendable {
-    private let process: Process
-    private let exited = ExitSignal()
+    private let process: ChildProcess
     /// This process's end of the pipe; -1 once closed.
     private let writeEnd: Mutex<Int32>
 
@@ -78,17 +77,11 @@ final class Watchdog: Sendable {
         writeEnd = Mutex(ends[1])
         defer { close(readEnd) }
 
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script, "pgtestserver-watchdog"] + arguments
-        process.environment = Subprocess.cleanEnvironment()
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        process.standardInput = FileHandle(fileDescriptor: readEnd, closeOnDealloc: false)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.terminationHandler = { [exited] _ in exited.fire() }
         do {
-            try process.run()
+            process = try ChildProcess(
+                ["/bin/sh", "-c", script, "pgtestserver-watchdog"] + arguments,
+                environment: Subprocess.cleanEnvironment(), directory: "/",
+                stdin: .descriptor(readEnd), stdout: .null, stderr: .null)
         } catch {
             close(ends[1])
             throw TestServerError("could not start the watchdog shell /bin/sh: \(error)")
@@ -117,8 +110,8 @@ final class Watchdog: Sendable {
             return true
         }
         guard closed else { return }
-        if !exited.wait(timeout: message == nil ? .seconds(90) : .seconds(5)) {
-            kill(process.processIdentifier, SIGKILL)
+        if !process.waitForExit(timeout: message == nil ? .seconds(90) : .seconds(5)) {
+            process.kill()
         }
     }
 

@@ -38,36 +38,19 @@ struct OpenSSLClient {
     private static func runBlocking(
         port: Int, certificateAuthority: String, arguments: [String], input: [UInt8], waitForServer: Bool, timeout: Duration
     ) throws -> Run {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("s_client-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let inputFile = folder.appendingPathComponent("input")
-        let outputFile = folder.appendingPathComponent("output")
-        try Data(input).write(to: inputFile)
-        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try openssl())
-        process.arguments =
+        let command =
             [
-                "s_client", "-connect", "127.0.0.1:\(port)", "-servername", "localhost", "-verify_hostname", "localhost",
-                "-CAfile", certificateAuthority, "-verify_return_error", "-nocommands",
+                try openssl(), "s_client", "-connect", "127.0.0.1:\(port)", "-servername", "localhost",
+                "-verify_hostname", "localhost", "-CAfile", certificateAuthority, "-verify_return_error", "-nocommands",
             ]
             + (waitForServer ? ["-ign_eof"] : []) + arguments
-        process.standardInput = try FileHandle(forReadingFrom: inputFile)
-        let output = try FileHandle(forWritingTo: outputFile)
-        process.standardOutput = output
-        process.standardError = output
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        try process.run()
-        if exited.wait(timeout: .now() + .seconds(Int(timeout.components.seconds))) == .timedOut {
-            kill(process.processIdentifier, SIGKILL)
-            exited.wait()
+        let process = try ChildProcess(command, stdin: .bytes(input), stdout: .capture, stderr: .standardOutput)
+        if !process.waitForExit(timeout: timeout) {
+            process.kill()
+            process.waitForExit()
         }
-        try output.close()
-        let text = String(decoding: try Data(contentsOf: outputFile), as: UTF8.self)
-        return Run(status: process.terminationStatus, output: text)
+        let text = String(decoding: process.standardOutput, as: UTF8.self)
+        return Run(status: process.termination?.status ?? -1, output: text)
     }
 
     private static func openssl() throws -> String {

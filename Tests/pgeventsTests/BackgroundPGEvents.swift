@@ -1,4 +1,5 @@
 import Foundation
+import PGTestServer
 import Testing
 
 #if canImport(Glibc)
@@ -9,35 +10,21 @@ import Glibc
 /// way to signal it, and bounded waits for its lines and its end. Killed when dropped, so a
 /// failing test leaves no process behind.
 final class BackgroundPGEvents {
-    private let process = Process()
-    private let folder: URL
-    private var outPath: String { folder.appendingPathComponent("stdout").path }
-    private var errPath: String { folder.appendingPathComponent("stderr").path }
+    private let process: ChildProcess
 
     init(_ arguments: [String], environment: [String: String] = PGEventsProcess.baseEnvironment) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("pgevents-bg-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: PGEventsProcess.executable)
-        process.arguments = arguments
-        process.environment = environment
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try ChildProcess([PGEventsProcess.executable] + arguments, environment: environment)
     }
 
     deinit {
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.kill()
+            process.waitForExit()
         }
-        try? FileManager.default.removeItem(at: folder)
     }
 
-    var stdout: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
-    var stderr: String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
+    var stdout: String { String(decoding: process.standardOutput, as: UTF8.self) }
+    var stderr: String { String(decoding: process.standardError, as: UTF8.self) }
 
     /// The complete lines printed so far, parsed as JSON objects.
     func jsonLines() throws -> [[String: Any]] {
@@ -50,7 +37,7 @@ final class BackgroundPGEvents {
     var isRunning: Bool { process.isRunning }
 
     func signal(_ number: Int32) {
-        kill(process.processIdentifier, number)
+        process.signal(number)
     }
 
     /// Its exit status once it ended within `timeout`; nil if it still runs.
@@ -60,7 +47,7 @@ final class BackgroundPGEvents {
             guard ContinuousClock.now < deadline else { return nil }
             try await Task.sleep(for: .milliseconds(20))
         }
-        return process.terminationStatus
+        return process.termination?.status
     }
 
     /// Waits until it has printed at least `count` complete lines, or `timeout` passed, or it

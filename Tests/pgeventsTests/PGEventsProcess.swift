@@ -65,36 +65,17 @@ enum PGEventsProcess {
     private static func runBlocking(
         _ arguments: [String], environment: [String: String], stdin: String?, timeout: Duration
     ) throws -> (Result, timedOut: Bool) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pgevents-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let outPath = folder.appendingPathComponent("stdout").path
-        let errPath = folder.appendingPathComponent("stderr").path
-        let inPath = folder.appendingPathComponent("stdin").path
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: inPath, contents: Data((stdin ?? "").utf8))
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
-        try process.run()
-        let seconds = Double(timeout.components.seconds)
-        let timedOut = finished.wait(timeout: .now() + seconds) == .timedOut
+        let child = try ChildProcess(
+            [executable] + arguments, environment: environment, stdin: .bytes(Array((stdin ?? "").utf8)))
+        let timedOut = !child.waitForExit(timeout: timeout)
         if timedOut {
-            kill(process.processIdentifier, SIGKILL)
-            finished.wait()
+            child.kill()
+            child.waitForExit()
         }
         let result = Result(
-            status: process.terminationStatus,
-            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+            status: child.termination?.status ?? -1,
+            stdout: String(decoding: child.standardOutput, as: UTF8.self),
+            stderr: String(decoding: child.standardError, as: UTF8.self))
         return (result, timedOut)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PGTestServer
 
 /// libpq's numbers, measured with pgbench on the same server in the same run.
 enum Pgbench {
@@ -24,30 +25,23 @@ enum Pgbench {
         defer { try? FileManager.default.removeItem(at: folder) }
         let scriptFile = folder.appendingPathComponent("script.sql")
         try script.write(to: scriptFile, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = program
-        process.currentDirectoryURL = folder
-        process.arguments = [
-            "-n", "-M", mode, "-c", String(clients), "-j", String(threads), "-t", String(max(1, transactions / clients)),
-            "-f", scriptFile.path,
+        let command = [
+            program.path, "-n", "-M", mode, "-c", String(clients), "-j", String(threads),
+            "-t", String(max(1, transactions / clients)), "-f", scriptFile.path,
             "--log", "--log-prefix", folder.appendingPathComponent("log").path,
         ] + target.pgbenchConnection
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
         let cpuBefore = Measure.cpuSeconds(RUSAGE_CHILDREN)
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let process = try ChildProcess(command, directory: folder.path)
+        let status = process.waitForExit().status  // reaps it, so RUSAGE_CHILDREN counts it
+        let text = String(decoding: process.standardOutput, as: UTF8.self)
+        let errorText = String(decoding: process.standardError, as: UTF8.self)
         let cpu = Measure.cpuSeconds(RUSAGE_CHILDREN) - cpuBefore
         // "tps = 52345.123456 (without initial connection time)": finer than "latency average".
-        guard process.terminationStatus == 0,
+        guard status == 0,
             let line = text.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
             let tps = line.split(separator: " ").dropFirst(2).first.flatMap({ Double($0) })
         else {
-            throw BenchError("pgbench failed (status \(process.terminationStatus)): \(text) \(errorText)")
+            throw BenchError("pgbench failed (status \(status)): \(text) \(errorText)")
         }
         // One log file per pgbench thread: "client_id transaction_no time script_no time_epoch
         // time_us", where time is the transaction's latency in microseconds.

@@ -1,4 +1,5 @@
 import Foundation
+import PGTestServer
 import Synchronization
 
 /// The Python COPY contenders of the append benchmark, psycopg 3 (binary COPY, `write_row`) and
@@ -21,9 +22,6 @@ enum PythonContenders {
     private static func run(_ client: String, _ target: Target, _ batches: [EventBatch]) throws -> Cost {
         let python = try PythonEnvironment.python().get()
         let rows = try RowsFile.url(for: batches)
-        let process = Process()
-        process.executableURL = python
-        process.arguments = [script.path, client, rows.path, String(batches.first?.count ?? 1)]
         // libpq's variables, which psycopg and asyncpg both read: the server PGWire connects to.
         var environment = ProcessInfo.processInfo.environment
         environment["PGHOST"] = target.pgwire.host
@@ -33,27 +31,23 @@ enum PythonContenders {
         if let password = target.pgwire.password ?? target.pgwire.servers.first?.password {
             environment["PGPASSWORD"] = password
         }
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let process = try ChildProcess(
+            [python.path, script.path, client, rows.path, String(batches.first?.count ?? 1)], environment: environment)
+        let status = process.waitForExit().status
+        let text = String(decoding: process.standardOutput, as: UTF8.self)
+        let errorText = String(decoding: process.standardError, as: UTF8.self)
         struct Result: Decodable {
             var rows: Int
             var wall: Double
             var client_cpu: Double
             var server_cpu: Double?
         }
-        guard process.terminationStatus == 0,
+        guard status == 0,
             let line = text.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
             let result = try? JSONDecoder().decode(Result.self, from: Data(line.utf8))
         else {
             let tail = errorText.split(separator: "\n").suffix(3).joined(separator: " | ")
-            throw BenchError("\(client) failed (status \(process.terminationStatus)): \(tail)")
+            throw BenchError("\(client) failed (status \(status)): \(tail)")
         }
         let expected = batches.reduce(0) { $0 + $1.count }
         guard result.rows == expected else { throw BenchError("\(client) copied \(result.rows) rows, not \(expected)") }
@@ -102,16 +96,10 @@ enum PythonEnvironment {
 
     /// Runs a program to its end; throws its last lines of output if it fails.
     private static func shell(_ program: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let process = try ChildProcess([program] + arguments, stderr: .standardOutput)
+        let status = process.waitForExit().status
+        let text = String(decoding: process.standardOutput, as: UTF8.self)
+        guard status == 0 else {
             throw BenchError(text.split(separator: "\n").suffix(2).joined(separator: " | "))
         }
     }

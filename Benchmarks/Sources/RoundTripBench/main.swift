@@ -98,19 +98,15 @@ func libpq(server: TestServer, host: String, queries: Int) throws -> Measurement
     try "SELECT 1;\n".write(to: script, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(at: script) }
     let bin = try TestServer.findBinaries()
-    let process = Process()
-    process.executableURL = bin.appendingPathComponent("pgbench")
-    process.arguments = [
+    let command = [
+        bin.appendingPathComponent("pgbench").path,
         "-n", "-M", "simple", "-c", "1", "-t", String(queries), "-f", script.path,
         "-h", host, "-p", String(server.port), "-U", server.superuser, server.database,
     ]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
     let cpuBefore = cpuSeconds(RUSAGE_CHILDREN)
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
+    let process = try ChildProcess(command, stderr: .null)
+    process.waitForExit()  // reaps it, so RUSAGE_CHILDREN counts it
+    let output = String(decoding: process.standardOutput, as: UTF8.self)
     // pgbench's CPU includes its connection set-up, a few hundred microseconds in all.
     let cpu = cpuSeconds(RUSAGE_CHILDREN) - cpuBefore
     // "tps = 52345.123456 (without initial connection time)": finer than "latency average",

@@ -1,4 +1,9 @@
 import Foundation
+import PGTestServer
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A TCP proxy in front of the test server that can freeze the connections it carries: their
 /// bytes stop flowing both ways while the sockets stay open, and the server is never told,
@@ -9,30 +14,30 @@ final class FreezingProxy: @unchecked Sendable {
     static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") }
 
     let port: Int
-    private let process = Process()
+    private let process: ChildProcess
 
     init(targetPort: Int) throws {
         port = Int.random(in: 20_000..<30_000)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", Self.script, String(port), String(targetPort)]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
+        process = try ChildProcess(
+            ["/usr/bin/python3", "-c", Self.script, String(port), String(targetPort)], stderr: .descriptor(2))
         // The script prints one line once it listens.
-        let ready = output.fileHandleForReading.availableData
-        guard String(decoding: ready, as: UTF8.self).hasPrefix("ready") else {
-            process.terminate()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !String(decoding: process.standardOutput, as: UTF8.self).contains("\n") {
+            guard process.isRunning, ContinuousClock.now < deadline else { break }
+            usleep(5_000)
+        }
+        guard String(decoding: process.standardOutput, as: UTF8.self).hasPrefix("ready") else {
+            process.kill()
             throw ProxyFailed()
         }
     }
 
     /// Freezes every connection open now.
-    func freeze() { kill(process.processIdentifier, SIGUSR1) }
+    func freeze() { process.signal(SIGUSR1) }
 
-    /// SIGKILL: the test process may block SIGTERM in the threads that start children.
     func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill()
+        process.waitForExit()
     }
 
     struct ProxyFailed: Error {}
@@ -40,8 +45,6 @@ final class FreezingProxy: @unchecked Sendable {
     private static let script = #"""
         import socket, sys, threading, signal, time
         listen_port, target_port = int(sys.argv[1]), int(sys.argv[2])
-        # The mask is inherited from the thread that started us, which may block signals.
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGUSR1])
         pairs, lock = [], threading.Lock()
         def pipe(src, dst, pair):
             try:

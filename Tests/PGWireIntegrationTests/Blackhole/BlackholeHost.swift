@@ -23,7 +23,7 @@ final class BlackholeHost: @unchecked Sendable {
     let address: String
     let port = 5999
     private let hostSide: String
-    private var server: Process?
+    private var server: ChildProcess?
 
     init() {
         let tag = Int(getpid()) % 10_000 * 10 + Int.random(in: 0..<10)
@@ -45,12 +45,9 @@ final class BlackholeHost: @unchecked Sendable {
         try Self.ip("netns", "exec", namespace, "ip", "addr", "add", "\(address)/30", "dev", inside)
         try Self.ip("netns", "exec", namespace, "ip", "link", "set", inside, "up")
         try Self.ip("netns", "exec", namespace, "ip", "link", "set", "lo", "up")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", namespace, Self.which("python3") ?? "python3", "-c", Self.fakeServer, address, String(port)]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        server = process
+        server = try ChildProcess(
+            ["/usr/sbin/ip", "netns", "exec", namespace, Self.which("python3") ?? "python3", "-c", Self.fakeServer, address, String(port)],
+            stdout: .null, stderr: .descriptor(2))
         // The script prints nothing; wait until its port accepts (bounded).
         for _ in 0..<100 {
             if Self.accepts(address, port) { return }
@@ -70,7 +67,7 @@ final class BlackholeHost: @unchecked Sendable {
             if let pid = Int32(pid) { kill(pid, SIGKILL) }
         }
         server?.terminate()
-        server?.waitUntilExit()
+        server?.waitForExit()
         try? Self.ip("link", "del", outside)
         try? Self.ip("netns", "del", namespace)
     }
@@ -81,30 +78,15 @@ final class BlackholeHost: @unchecked Sendable {
     }
 
     private static func ip(_ arguments: String...) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw BlackholeError("ip \(arguments.joined(separator: " ")) failed: \(text)")
+        let result = try ChildProcess.run(["/usr/sbin/ip"] + arguments, timeout: .seconds(120))
+        guard result.status == 0, !result.timedOut else {
+            throw BlackholeError("ip \(arguments.joined(separator: " ")) failed: \(result.stderrText)")
         }
     }
 
     private static func output(_ executable: String, _ arguments: String...) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return "" }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        guard let result = try? ChildProcess.run([executable] + arguments, timeout: .seconds(120)) else { return "" }
+        return result.stdoutText
     }
 
     static func which(_ name: String) -> String? {
