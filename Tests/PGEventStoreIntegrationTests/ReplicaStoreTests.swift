@@ -157,7 +157,7 @@ struct ReplicaStoreTests {
             let received = try await arrivals.value
             #expect(received.map(\.stream) == ["order-1", "order-2"])
             #expect(received.count == 2 && received[0].at < resumed && received[1].at > resumed)
-            await subscription.stop()
+            subscription.stop()
         }
     }
 }
@@ -205,7 +205,7 @@ struct StoreFailoverTests {
             #expect(appended != nil, "failures: \(failures)")
             #expect(try await store.readStream("order-1").collect().count == 1)
             #expect(try await received.value == ["order-1", "order-2"])
-            await subscription.stop()
+            subscription.stop()
         }
     }
 }

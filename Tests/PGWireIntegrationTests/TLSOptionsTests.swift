@@ -133,7 +133,7 @@ import Glibc
             try await Self.withFolder { folder in
                 let key = folder + "/open.key"
                 try Self.copy(tls.clientKey, to: key, mode: 0o644)
-                var configuration = Self.certificateLogin(server, tls, key: key)
+                let configuration = Self.certificateLogin(server, tls, key: key)
                 let error = await #expect(throws: PGError.self) { try await PGConnection.connect(configuration) }
                 #expect(error?.code == .tlsFailed)
                 #expect(error?.message.contains("group or world access") == true, "\(error?.message ?? "")")
