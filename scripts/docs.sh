@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds the DocC documentation of PGWire and PGEventStore with swift-docc-plugin, treating
+# Builds the DocC documentation of PGWire, PGEventStore and PGTestServer with swift-docc-plugin, treating
 # every DocC warning (a broken ``symbol`` link, an undocumented parameter, a malformed topic
 # group) as an error, so the script exits non-zero on any of them.
 #
-#   scripts/docs.sh                 # both modules
+#   scripts/docs.sh                 # PGWire, PGEventStore and PGTestServer
 #   scripts/docs.sh PGWire          # one module
 #
 # Output (not committed): .build/docs/<Module>, an archive laid out for static hosting
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 targets=("$@")
-if [ "${#targets[@]}" -eq 0 ]; then targets=(PGWire PGEventStore); fi
+if [ "${#targets[@]}" -eq 0 ]; then targets=(PGWire PGEventStore PGTestServer); fi
 
 mkdir -p .build/docs
 for target in "${targets[@]}"; do

@@ -56,6 +56,7 @@ extension TestServer {
         /// ``Options/tls``; returns once it listens.
         ///
         /// - Parameters:
+        ///   - server: The running server to relay to.
         ///   - alpn: The answer to the client's ALPN offer; ``ALPNBehaviour/postgresql``, as
         ///     PostgreSQL 17 does, unless a test wants a server without ALPN.
         ///   - upstream: How to reach the server: TCP by default, or its Unix socket.

@@ -21,6 +21,7 @@ extension PgBouncer {
         /// How long ``PgBouncer/start(for:_:)`` waits for it to accept connections.
         public var startTimeout: Duration
 
+        /// Options with the given values; the defaults are the ones each property names.
         public init(
             poolMode: PoolMode = .transaction, defaultPoolSize: Int = 4, authType: String = "scram-sha-256",
             startTimeout: Duration = .seconds(20)
