@@ -20,13 +20,14 @@ extension Integration {
             defer { Task { await connection.close() } }
             let id = 7
             let name: String? = nil
-            let query: PGQuery = "SELECT \(id)::int8 * 2, \(name)::text IS NULL, \(unescaped: "'lit'")"
-            #expect(query.sql == "SELECT $1::int8 * 2, $2::text IS NULL, 'lit'")
-            #expect(query.bindings.count == 2)
+            let city: String? = "Oslo"
+            let query: PGQuery = "SELECT \(id)::int8 * 2, \(name)::text IS NULL, \(city)::text, \(unescaped: "'lit'")"
+            #expect(query.sql == "SELECT $1::int8 * 2, $2::text IS NULL, $3::text, 'lit'")
+            #expect(query.bindings.count == 3)
             #expect(!query.description.contains("7"))
             let rows = try await connection.query(query).collect()
-            let (doubled, isNull, literal) = try rows[0].decode((Int, Bool, String).self)
-            #expect(doubled == 14 && isNull && literal == "lit")
+            let (doubled, isNull, bound, literal) = try rows[0].decode((Int, Bool, String, String).self)
+            #expect(doubled == 14 && isNull && bound == "Oslo" && literal == "lit")
         }
 
         @Test func rowsStreamAndTheCommandTagArrivesAtTheEnd() async throws {

@@ -63,6 +63,16 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
 
         /// Binds `value` as the next parameter.
         public mutating func appendInterpolation(_ value: some PGEncodable) {
+            bind(value)
+        }
+
+        /// Binds `value` as the next parameter, or SQL NULL when it is `nil`. Its own overload
+        /// so that interpolating an optional, which is meant here, draws no compiler warning.
+        public mutating func appendInterpolation<Value: PGEncodable>(_ value: Value?) {
+            bind(value)
+        }
+
+        private mutating func bind(_ value: some PGEncodable) {
             do {
                 try bindings.append(value)
             } catch let error as PGError {
