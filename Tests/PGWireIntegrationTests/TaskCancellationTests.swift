@@ -57,6 +57,20 @@ extension Integration {
             }
         }
 
+        /// COPY FROM STDIN cancelled while the server works on the rows (a trigger sleeps):
+        /// the server's answer to the CancelRequest becomes CancellationError, nothing is stored.
+        @Test func copyInWhileTheServerWorks() async throws {
+            try await Self.cancelWhileRunning("COPY") { connection in
+                _ = try await connection.simpleQuery("""
+                    CREATE TEMP TABLE slow_copy (n int4);
+                    CREATE FUNCTION pg_temp.slow_row() RETURNS trigger LANGUAGE plpgsql
+                        AS $$ BEGIN PERFORM pg_sleep(30); RETURN NEW; END $$;
+                    CREATE TRIGGER slow BEFORE INSERT ON slow_copy FOR EACH ROW EXECUTE FUNCTION pg_temp.slow_row()
+                    """)
+                return try await connection.copyIn(table: "slow_copy") { writer in try await writer.writeRow(Int32(1)) }
+            }
+        }
+
         /// COPY FROM STDIN whose body is cancelled: CopyFail rolls the COPY back, nothing is
         /// stored, and the caller gets the body's CancellationError.
         @Test func copyIn() async throws {

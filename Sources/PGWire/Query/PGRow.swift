@@ -81,7 +81,7 @@ public struct PGRow: Sendable, Equatable {
 
     /// Rows are equal when their columns are described alike and their values have the same bytes.
     public static func == (lhs: PGRow, rhs: PGRow) -> Bool {
-        lhs.data == rhs.data && (lhs.columns === rhs.columns || lhs.columns.descriptions == rhs.columns.descriptions)
+        lhs.data == rhs.data && lhs.columns == rhs.columns
     }
 
     /// Decodes the value of column `index` as `T`. NULL decodes only into an `Optional`.
